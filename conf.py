@@ -1,0 +1,33 @@
+"""Sphinx settings for any tree the converter writes: ``sphinx-build -c <this folder> SRC OUT``."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "scripts"))
+
+from mw2sphinx.myst import URL_SCHEMES  # noqa: E402
+
+# The wiki's name comes from the converted tree (_wiki/site.json), see mw2sphinx.sphinxext.
+project = "Wiki"
+author = ""
+copyright = ""
+
+extensions = ["myst_parser", "sphinx_design", "mw2sphinx.sphinxext"]
+source_suffix = {".md": "markdown"}
+root_doc = "index"
+# Only what the converter writes is part of the site, whatever else the folder holds.
+include_patterns = ["index.md", "pages/**", "categories/**", "special/**"]
+exclude_patterns = ["_build", "_wiki", "**/.wiki-staging-*"]
+
+myst_enable_extensions = ["attrs_inline", "attrs_block", "deflist"]
+# No raw HTML from the Markdown, ever: the converter escapes it, MyST does not parse it.
+myst_disable_syntax = ["html_block", "html_inline"]
+myst_url_schemes = list(URL_SCHEMES)
+# Footnotes stay where <references /> put them.
+myst_footnote_sort = False
+
+html_theme = "furo"
+html_title = ""
+html_last_updated_fmt = None
+html_copy_source = False
+html_show_sourcelink = False

@@ -1,0 +1,393 @@
+"""Expanded wikitext to MyST: refs, categories and links, through pandoc's AST.
+
+Per page: ``<ref>``s, ``<references />`` and category links are pulled out of
+the wikitext and replaced by markers; the body and every ref's text are read by
+pandoc (all pages in one batch); then each page is written as MyST, with its
+wikilinks resolved against the whole page set.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator
+
+import mwparserfromhell
+from mwparserfromhell.nodes import Tag, Wikilink
+
+from . import titles as t
+from .expand import PLACEHOLDER_RE, Expansion, expand_page
+from .model import Wiki
+from .myst import MystWriter, PageContext, Resolved, plain_text
+from .pandoc_ast import parse_fragments
+from .report import WikiWarning, find_line
+
+REF_MARKER = "MWxQzREF{}Q"
+LIST_MARKER = "MWxQzLIST{}Q"
+_MARKER_RE = re.compile(r"MWxQz(REF|LIST|TPL)(\d+)Q")
+
+
+@dataclasses.dataclass
+class Citation:
+    key: tuple[str, str]  # (group, name or "#n")
+
+
+@dataclasses.dataclass
+class Prepared:
+    """A page's wikitext with refs and categories taken out."""
+
+    body: str
+    citations: list[Citation]
+    ref_text: dict[tuple[str, str], str]
+    #: for each <references /> marker, the keys it lists, in order.
+    lists: list[list[tuple[str, str]]]
+    categories: list[tuple[str, str]]  # (category title, sort key)
+    warnings: list[WikiWarning]
+
+
+def _attribute(tag: Tag, name: str) -> str:
+    for attribute in tag.attributes:
+        if str(attribute.name).strip().lower() == name:
+            return str(attribute.value).strip().strip("\"'").strip()
+    return ""
+
+
+def prepare_page(text: str, *, title: t.Title, namespaces: t.Namespaces) -> Prepared:
+    """Replace refs, reference lists and category links by markers (a pure function)."""
+    code = mwparserfromhell.parse(text, skip_style_tags=True)
+    warnings: list[WikiWarning] = []
+    citations: list[Citation] = []
+    ref_text: dict[tuple[str, str], str] = {}
+    lists: list[list[tuple[str, str]]] = []
+    categories: list[tuple[str, str]] = []
+    pending: dict[str, list[tuple[str, str]]] = {}  # group -> keys cited since its last list
+    listed: set[tuple[str, str]] = set()
+
+    def warn(message: str, needle: str) -> None:
+        warnings.append(WikiWarning(title.full, find_line(text, needle), "ref", message))
+
+    def define(key: tuple[str, str], content: str, source: str) -> None:
+        content = content.strip()
+        if not content:
+            return
+        if key in ref_text and ref_text[key] != content:
+            warn(f"ref {key[1]!r} is defined more than once with different text", source)
+            return
+        ref_text.setdefault(key, content)
+
+    def cite(tag: Tag) -> str:
+        group, name = _attribute(tag, "group"), _attribute(tag, "name")
+        key = (group, name) if name else (group, f"#{len(citations)}")
+        if not tag.self_closing and tag.contents is not None:
+            define(key, str(tag.contents), str(tag))
+        citations.append(Citation(key))
+        queue = pending.setdefault(group, [])
+        if key not in queue and key not in listed:
+            queue.append(key)
+        return REF_MARKER.format(len(citations) - 1)
+
+    def references(tag: Tag) -> str:
+        group = _attribute(tag, "group")
+        if not tag.self_closing and tag.contents is not None:
+            for inner in mwparserfromhell.parse(str(tag.contents)).filter_tags(
+                matches=lambda n: str(n.tag).lower() == "ref"
+            ):
+                name = _attribute(inner, "name")
+                if name and inner.contents is not None:
+                    define((_attribute(inner, "group") or group, name), str(inner.contents), str(inner))
+        keys = pending.pop(group, [])
+        listed.update(keys)
+        lists.append(keys)
+        return f"\n\n{LIST_MARKER.format(len(lists) - 1)}\n\n"
+
+    for node in code.filter(recursive=True, forcetype=(Tag, Wikilink)):
+        if isinstance(node, Tag) and str(node.tag).lower() == "ref":
+            _replace(code, node, cite(node))
+        elif isinstance(node, Tag) and str(node.tag).lower() == "references":
+            _replace(code, node, references(node))
+        elif isinstance(node, Wikilink):
+            target = str(node.title).strip()
+            parsed = namespaces.parse(target) if not target.startswith(":") else None
+            if parsed is not None and parsed.namespace == t.CATEGORY and not parsed.interwiki:
+                sort_key = str(node.text).strip() if node.text is not None else ""
+                categories.append((parsed.full, sort_key))
+                _replace(code, node, "")
+    body = str(code)
+    # Refs with no <references /> after them are listed at the end, as MediaWiki does.
+    for group in sorted(pending):
+        if pending[group]:
+            lists.append(pending[group])
+            body += f"\n\n{LIST_MARKER.format(len(lists) - 1)}\n"
+    for key in ref_text:
+        if key not in {c.key for c in citations}:
+            warn(f"ref {key[1]!r} is defined but never cited", key[1])
+    return Prepared(body, citations, ref_text, lists, categories, warnings)
+
+
+def _replace(code, node, value: str) -> None:
+    try:
+        code.replace(node, value, recursive=True)
+    except ValueError:
+        pass  # already removed with an enclosing node
+
+
+# --- the whole wiki -----------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class ConvertedPage:
+    title: t.Title
+    docname: str
+    markdown: str  # the body, without the page title
+    display_title: str
+    sort_key: str
+    categories: list[tuple[str, str]]
+    switches: frozenset[str]
+    heading_count: int
+    links: set[str]  # titles of existing pages linked
+    red_links: set[str]  # titles of missing pages linked
+    transcluded: set[str]
+    warnings: list[WikiWarning]
+    recovered: bool = False
+
+
+@dataclasses.dataclass
+class SiteIndex:
+    """What is known about every page when links are resolved."""
+
+    namespaces: t.Namespaces
+    docnames: dict[str, str]  # title -> docname, for pages that will be on the site
+    redirects: dict[str, str]  # title -> target title (with fragment)
+    #: title -> MediaWiki anchor -> Sphinx label, for every heading.
+    sections: dict[str, dict[str, str]]
+    #: redirect title -> the docname of its stub page.
+    redirect_docnames: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def locate(self, title: t.Title) -> tuple[str, str | None]:
+        """Follow redirects to a page; its title and label (of the section, if it has it)."""
+        full, fragment = title.full, title.fragment
+        seen = {full}
+        while full in self.redirects:
+            target = self.namespaces.parse(self.redirects[full])
+            if target is None or target.interwiki or target.full in seen:
+                break
+            full, fragment = target.full, fragment or target.fragment
+            seen.add(full)
+        if full not in self.docnames:
+            return full, None
+        section = self.sections.get(full, {}).get(t.anchor(fragment)) if fragment else None
+        return full, section or t.label(self.docnames[full])
+
+
+class _Context(PageContext):
+    def __init__(self, page: str, title: t.Title, index: SiteIndex, prepared: Prepared,
+                 expansion: Expansion, heading_labels: list[str | None], footnotes):
+        self.page, self.title, self.index = page, title, index
+        self.prepared, self.expansion = prepared, expansion
+        self.labels = heading_labels
+        self._footnotes = footnotes
+        self.links: set[str] = set()
+        self.red_links: set[str] = set()
+        self.warnings: list[WikiWarning] = []
+
+    def warn(self, kind: str, message: str, needle: str = "") -> None:
+        line = find_line(self.page, needle) if needle else None
+        self.warnings.append(WikiWarning(self.title.full, line, kind, message))
+
+    def heading_label(self, index: int) -> str | None:
+        return self.labels[index] if index < len(self.labels) else None
+
+    def footnotes(self, list_number: int):
+        return self._footnotes(list_number)
+
+    def marker(self, text: str) -> Iterator[tuple[str, object]]:
+        last = 0
+        for match in _MARKER_RE.finditer(text):
+            kind, number = match.group(1), int(match.group(2))
+            value: object | None = None
+            if kind == "REF" and number < len(self.prepared.citations):
+                value = ("ref", _footnote_label(self.prepared, number))
+            elif kind == "LIST" and number < len(self.prepared.lists):
+                value = ("list", number)
+            elif kind == "TPL" and number < len(self.expansion.placeholders):
+                value = ("template", self.expansion.placeholders[number])
+            if value is None:
+                continue
+            if match.start() > last:
+                yield "text", text[last : match.start()]
+            yield value  # type: ignore[misc]
+            last = match.end()
+        if last < len(text):
+            yield "text", text[last:]
+
+    def resolve(self, target: str) -> Resolved:
+        index = self.index
+        parsed = index.namespaces.parse(target.replace("_", " "))
+        if parsed is None:
+            self.warn("link", f"link to {target!r} is not a valid title", target)
+            return Resolved("text")
+        if parsed.interwiki:
+            url = t.INTERWIKI[parsed.interwiki].replace("$1", _url_title(parsed.text, parsed.fragment))
+            return Resolved("external", url)
+        if not parsed.text:  # [[#Section]]
+            parsed = dataclasses.replace(parsed, namespace=self.title.namespace,
+                                         text=self.title.text, prefix=self.title.prefix)
+        if parsed.namespace in {t.SPECIAL, t.MEDIA, t.FILE}:
+            return Resolved("text", title=parsed.full)
+        full, label = index.locate(parsed)
+        if label is None:
+            self.red_links.add(full)
+            return Resolved("red", title=full)
+        if full == self.title.full and not parsed.fragment:
+            return Resolved("self", title=full)
+        self.links.add(full)
+        return Resolved("internal", label, title=full)
+
+
+def _url_title(text: str, fragment: str) -> str:
+    from urllib.parse import quote
+
+    url = quote(text.replace(" ", "_"), safe="/:()!,'*;@$")
+    return url + ("#" + quote(t.anchor(fragment), safe="") if fragment else "")
+
+
+def _footnote_label(prepared: Prepared, citation: int) -> str:
+    key = prepared.citations[citation].key
+    order = list(dict.fromkeys(c.key for c in prepared.citations))
+    return f"ref-{order.index(key) + 1}"
+
+
+def heading_anchors(blocks: list) -> list[str]:
+    """MediaWiki's anchors for a page's headings, in order, made unique as it does."""
+    anchors: list[str] = []
+    seen: dict[str, int] = {}
+    for block in _walk_blocks(blocks):
+        if block["t"] == "Header":
+            base = t.anchor(plain_text(block["c"][2])) or "section"
+            count = seen.get(base.lower(), 0) + 1
+            seen[base.lower()] = count
+            anchors.append(base if count == 1 else f"{base}_{count}")
+    return anchors
+
+
+def _walk_blocks(blocks: list) -> Iterator[dict]:
+    for block in blocks:
+        yield block
+        kind, content = block["t"], block.get("c")
+        if kind in {"BlockQuote"}:
+            yield from _walk_blocks(content)
+        elif kind == "Div":
+            yield from _walk_blocks(content[1])
+        elif kind in {"BulletList"}:
+            for item in content:
+                yield from _walk_blocks(item)
+        elif kind == "OrderedList":
+            for item in content[1]:
+                yield from _walk_blocks(item)
+
+
+def convert_wiki(wiki: Wiki, *, namespaces: t.Namespaces) -> tuple[list[ConvertedPage], SiteIndex]:
+    """Convert every page of the wiki; the result is sorted by title."""
+    order = sorted(wiki.pages)
+    page_titles = {name: namespaces.title(name) for name in order}
+    expansions: dict[str, Expansion] = {}
+    prepared: dict[str, Prepared] = {}
+    for name in order:
+        expansions[name] = expand_page(
+            wiki.pages[name].text, wiki=wiki, title=page_titles[name], namespaces=namespaces
+        )
+        prepared[name] = prepare_page(expansions[name].text, title=page_titles[name],
+                                      namespaces=namespaces)
+    # Category pages exist for every category with a page or with members.
+    all_titles = dict(page_titles)
+    for name in order:
+        for category, _ in prepared[name].categories:
+            all_titles.setdefault(category, namespaces.title(category))
+    redirect_titles = {}
+    for source in wiki.redirects:
+        parsed = namespaces.title(source)
+        if parsed is not None and parsed.full not in all_titles:
+            redirect_titles[parsed.full] = parsed
+    names = t.docnames([*all_titles.values(), *redirect_titles.values()],
+                       main_page=wiki.site.main_page)
+    redirect_docnames = {full: names.pop(full) for full in redirect_titles}
+    redirects = {namespaces.title(s).full: target for s, target in wiki.redirects.items()
+                 if namespaces.title(s) is not None}
+    # One pandoc batch for every body and every ref text of every page.
+    fragments: list[str] = []
+    where: list[tuple[str, object]] = []
+    for name in order:
+        fragments.append(prepared[name].body)
+        where.append((name, None))
+        for key, text in prepared[name].ref_text.items():
+            fragments.append(text)
+            where.append((name, key))
+    parsed = parse_fragments(fragments)
+    bodies: dict[str, list] = {}
+    ref_blocks: dict[str, dict] = {name: {} for name in order}
+    recovered: set[str] = set()
+    errors: dict[str, list[WikiWarning]] = {name: [] for name in order}
+    for (name, key), result, fragment in zip(where, parsed, fragments, strict=True):
+        blocks = result.blocks
+        if result.error is not None:
+            recovered.add(name)
+            errors[name].append(WikiWarning(name, None, "markup",
+                                            f"pandoc could not read this part, shown as text: {result.error}"))
+            blocks = [{"t": "CodeBlock", "c": [["", [], []], fragment]}]
+        if key is None:
+            bodies[name] = blocks
+        else:
+            ref_blocks[name][key] = blocks
+    sections: dict[str, dict[str, str]] = {}
+    anchors_of: dict[str, list[str]] = {}
+    for name in order:
+        anchors_of[name] = heading_anchors(bodies[name])
+        labels: dict[str, str] = {}
+        used: set[str] = set()
+        for anchor_text in anchors_of[name]:
+            candidate = t.label(names[name], anchor_text)
+            label = candidate
+            n = 1
+            while label in used:
+                n += 1
+                label = f"{candidate}-{n}"
+            used.add(label)
+            labels[anchor_text] = label
+        sections[name] = labels
+    index = SiteIndex(namespaces, names, redirects, sections, redirect_docnames)
+    converted = []
+    for name in order:
+        title = page_titles[name]
+        prep, expansion = prepared[name], expansions[name]
+
+        def footnotes(list_number: int, prep=prep, name=name):
+            out = []
+            for key in prep.lists[list_number]:
+                label = f"ref-{list(dict.fromkeys(c.key for c in prep.citations)).index(key) + 1}"
+                blocks = ref_blocks[name].get(key)
+                if blocks is None:
+                    context.warn("ref", f"ref {key[1]!r} is cited but has no text", key[1])
+                    blocks = [{"t": "Para", "c": [{"t": "Str", "c": f"(reference {key[1]!r} has no text)"}]}]
+                out.append((label, blocks))
+            return out
+
+        context = _Context(expansion.text, title, index, prep, expansion,
+                           [sections[name][a] for a in anchors_of[name]], footnotes)
+        writer = MystWriter(context)
+        markdown = writer.document(bodies[name])
+        converted.append(ConvertedPage(
+            title=title,
+            docname=names[name],
+            markdown=markdown,
+            display_title=expansion.display_title or title.full,
+            sort_key=expansion.default_sort or "",
+            categories=prep.categories,
+            switches=expansion.switches,
+            heading_count=len(anchors_of[name]),
+            links=context.links,
+            red_links=context.red_links,
+            transcluded=expansion.transcluded,
+            warnings=expansion.warnings + prep.warnings + errors[name] + context.warnings,
+            recovered=name in recovered,
+        ))
+    return converted, index

@@ -1,0 +1,290 @@
+"""Wikitext to wikitext: transclusion, templates, magic words, behaviour switches.
+
+What comes out is plain wikitext for pandoc, plus what the page said about
+itself (display title, sort key, behaviour switches). Templates that do not
+exist become placeholder markers that the convert stage shows as such.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable
+
+import mwparserfromhell
+from mwparserfromhell.nodes import Argument, Comment, Tag, Template, Text
+
+from .model import Wiki
+from .report import WikiWarning, line_of
+from .titles import TEMPLATE, Namespaces, Title
+
+MAX_DEPTH = 40
+MAX_CALLS = 20_000
+MAX_OUTPUT = 4_000_000  # characters of expanded text per page
+
+#: Marker for a template that does not exist; the convert stage replaces it.
+PLACEHOLDER = "MWxQzTPL{}Q"
+PLACEHOLDER_RE = re.compile(r"MWxQzTPL(\d+)Q")
+
+SWITCHES = (
+    "NOTOC", "FORCETOC", "TOC", "NOEDITSECTION", "NEWSECTIONLINK", "NONEWSECTIONLINK",
+    "NOGALLERY", "HIDDENCAT", "NOCONTENTCONVERT", "NOCC", "NOTITLECONVERT", "NOTC",
+    "INDEX", "NOINDEX", "STATICREDIRECT", "EXPECTUNUSEDCATEGORY", "NOGLOBAL",
+)  # fmt: skip
+_SWITCH_RE = re.compile(r"__(" + "|".join(SWITCHES) + r")__")
+# Tags whose content the preprocessor leaves alone.
+LITERAL_TAGS = {"nowiki", "pre", "math", "syntaxhighlight", "source", "score", "graph", "chem"}
+_LITERAL_BLOCK = re.compile(
+    r"<(" + "|".join(LITERAL_TAGS) + r")(\s[^>]*)?>.*?</\1\s*>", re.IGNORECASE | re.DOTALL
+)
+# MediaWiki puts a newline before transcluded text that starts like a block (T2529).
+_BLOCK_START = ("*", "#", ":", ";", "{|")
+
+
+@dataclasses.dataclass
+class Expansion:
+    text: str
+    display_title: str | None = None
+    default_sort: str | None = None
+    switches: frozenset[str] = frozenset()
+    #: names of templates that do not exist, by placeholder number.
+    placeholders: list[str] = dataclasses.field(default_factory=list)
+    #: titles of pages transcluded (existing or not), for "what links here".
+    transcluded: set[str] = dataclasses.field(default_factory=set)
+    warnings: list[WikiWarning] = dataclasses.field(default_factory=list)
+
+
+# --- include tags ---------------------------------------------------------------
+
+
+def _tag_re(name: str) -> re.Pattern[str]:
+    return re.compile(rf"<{name}\s*/?>(.*?)(?:</{name}\s*>|\Z)", re.IGNORECASE | re.DOTALL)
+
+
+_ONLYINCLUDE = _tag_re("onlyinclude")
+_NOINCLUDE = _tag_re("noinclude")
+_INCLUDEONLY = _tag_re("includeonly")
+_ANY_INCLUDE_TAG = re.compile(r"</?(?:onlyinclude|noinclude|includeonly)\s*/?>", re.IGNORECASE)
+
+
+def text_for_view(text: str) -> str:
+    """The page as its own page: no ``<includeonly>`` parts, the other tags dropped."""
+    return _ANY_INCLUDE_TAG.sub("", _INCLUDEONLY.sub("", text))
+
+
+def text_for_transclusion(text: str) -> str:
+    """The page as another page includes it (``<onlyinclude>`` wins, then ``<noinclude>``)."""
+    if re.search(r"<onlyinclude\s*>", text, re.IGNORECASE):
+        text = "".join(m.group(1) for m in _ONLYINCLUDE.finditer(text))
+    return _ANY_INCLUDE_TAG.sub("", _NOINCLUDE.sub("", text))
+
+
+# --- behaviour switches -----------------------------------------------------------
+
+
+def pull_switches(text: str) -> tuple[str, frozenset[str]]:
+    """Remove behaviour switches outside literal tags; return the text and the switches."""
+    found: set[str] = set()
+
+    def drop(match: re.Match[str]) -> str:
+        found.add(match.group(1))
+        return ""
+
+    pieces, last = [], 0
+    for block in _LITERAL_BLOCK.finditer(text):
+        pieces.append(_SWITCH_RE.sub(drop, text[last : block.start()]))
+        pieces.append(block.group(0))
+        last = block.end()
+    pieces.append(_SWITCH_RE.sub(drop, text[last:]))
+    return "".join(pieces), frozenset(found)
+
+
+# --- templates --------------------------------------------------------------------
+
+
+class _Limit(Exception):
+    pass
+
+
+@dataclasses.dataclass
+class _Context:
+    wiki: Wiki
+    namespaces: Namespaces
+    title: Title
+    source: str
+    result: Expansion
+    calls: int = 0
+    stack: tuple[str, ...] = ()
+    #: line of the outermost template call, for warnings from inside it.
+    stack_line: int | None = None
+
+    def warn(self, kind: str, message: str, line: int | None) -> None:
+        self.result.warnings.append(WikiWarning(self.title.full, line, kind, message))
+
+
+def _magic_words(ctx: _Context) -> dict[str, Callable[[str], str]]:
+    title = ctx.title
+    site = ctx.wiki.site
+
+    def url(text: str) -> str:
+        from urllib.parse import quote
+
+        return quote(text.replace(" ", "_"), safe="/:")
+
+    return {
+        "SITENAME": lambda _: site.name,
+        "PAGENAME": lambda _: title.text,
+        "PAGENAMEE": lambda _: url(title.text),
+        "FULLPAGENAME": lambda _: title.full,
+        "FULLPAGENAMEE": lambda _: url(title.full),
+        "BASEPAGENAME": lambda _: title.text.rsplit("/", 1)[0],
+        "SUBPAGENAME": lambda _: title.text.rsplit("/", 1)[-1],
+        "ROOTPAGENAME": lambda _: title.text.split("/", 1)[0],
+        "NAMESPACE": lambda _: title.prefix,
+        "NAMESPACENUMBER": lambda _: str(title.namespace),
+        "SERVER": lambda _: _server(site.article_url),
+        "!": lambda _: "|",
+        "=": lambda _: "=",
+    }
+
+
+def _server(article_url: str) -> str:
+    match = re.match(r"(https?:)?//[^/]+", article_url)
+    return match.group(0) if match else ""
+
+
+def _line(ctx: _Context, node_text: str) -> int | None:
+    offset = ctx.source.find(node_text)
+    return line_of(ctx.source, offset) if offset >= 0 else None
+
+
+def _expand(text: str, ctx: _Context, params: dict[str, str] | None, depth: int) -> str:
+    if depth > MAX_DEPTH:
+        raise _Limit(f"templates nested more than {MAX_DEPTH} deep")
+    return _expand_code(mwparserfromhell.parse(text, skip_style_tags=True), ctx, params, depth)
+
+
+def _expand_code(code, ctx: _Context, params: dict[str, str] | None, depth: int) -> str:
+    out: list[str] = []
+    for node in code.nodes:
+        out.append(_expand_node(node, ctx, params, depth))
+        if sum(map(len, out)) > MAX_OUTPUT:
+            raise _Limit(f"expanded text longer than {MAX_OUTPUT:,} characters")
+    return "".join(out)
+
+
+def _expand_node(node, ctx: _Context, params: dict[str, str] | None, depth: int) -> str:
+    if isinstance(node, Text):
+        return node.value
+    if isinstance(node, Comment):
+        return ""
+    if isinstance(node, Template):
+        return _expand_template(node, ctx, params, depth)
+    if isinstance(node, Argument):
+        return _expand_argument(node, ctx, params, depth)
+    if isinstance(node, Tag) and str(node.tag).lower() in LITERAL_TAGS:
+        return str(node)
+    # Links, tags, headings...: expand what they hold (without parsing it again), keep
+    # their markup.
+    for child in node.__children__():
+        if "{{" in str(child):
+            child.nodes = [Text(_expand_code(child, ctx, params, depth))]
+    return str(node)
+
+
+def _expand_argument(node: Argument, ctx: _Context, params, depth: int) -> str:
+    name = _expand(str(node.name), ctx, params, depth).strip()
+    if params is not None and name in params:
+        return params[name]
+    if node.default is not None:
+        return _expand(str(node.default), ctx, params, depth)
+    return "{{{" + _expand(str(node.name), ctx, params, depth) + "}}}"
+
+
+def _expand_template(node: Template, ctx: _Context, params, depth: int) -> str:
+    ctx.calls += 1
+    if ctx.calls > MAX_CALLS:
+        raise _Limit(f"more than {MAX_CALLS:,} template calls")
+    name = _expand(str(node.name), ctx, params, depth).strip()
+    line = _line(ctx, str(node)) if depth == 0 else ctx.stack_line
+    head, colon, rest = name.partition(":")
+    word = head.strip()
+    if word.upper() in {"DISPLAYTITLE"} and colon:
+        ctx.result.display_title = rest.strip()
+        return ""
+    if word.upper() in {"DEFAULTSORT", "DEFAULTSORTKEY", "DEFAULTCATEGORYSORT"} and colon:
+        ctx.result.default_sort = rest.strip()
+        return ""
+    magic = _magic_words(ctx)
+    if not colon and (name in magic or name.upper() in magic) and not node.params:
+        return magic.get(name, magic.get(name.upper()))(name)
+    if word.lower() in {"subst", "safesubst", "msgnw"} and colon:
+        name = rest
+    if name.startswith("#"):
+        ctx.warn("parser-function", f"parser function {word!r} is not supported", line)
+        return _placeholder(ctx, "{{" + word + "}}")
+    title = ctx.namespaces.title(name, default_namespace=TEMPLATE)
+    if title is None:
+        return str(node)  # not a template call after all: MediaWiki shows it as text
+    ctx.result.transcluded.add(title.full)
+    page = ctx.wiki.pages.get(title.full)
+    if page is None:
+        if title.namespace == TEMPLATE:
+            ctx.warn("template-unknown", f"template {title.full!r} does not exist", line)
+            return _placeholder(ctx, title.full)
+        return f"[[:{title.full}]]"  # MediaWiki shows a missing page as a red link
+    if title.full in ctx.stack:
+        ctx.warn("template-loop", f"transclusion loop: {' -> '.join(ctx.stack)} -> {title.full}", line)
+        return f'<span class="error">Template loop detected: [[:{title.full}]]</span>'
+    arguments = _arguments(node, ctx, params, depth)
+    outer_stack, outer_line = ctx.stack, ctx.stack_line
+    ctx.stack = outer_stack + (title.full,)
+    if depth == 0:
+        ctx.stack_line = line
+    try:
+        body = _expand(text_for_transclusion(page.text), ctx, arguments, depth + 1)
+    finally:
+        ctx.stack = outer_stack
+        ctx.stack_line = outer_line
+    if body.startswith(_BLOCK_START):
+        body = "\n" + body
+    return body
+
+
+def _arguments(node: Template, ctx: _Context, params, depth: int) -> dict[str, str]:
+    arguments: dict[str, str] = {}
+    position = 0
+    for param in node.params:
+        value = _expand(str(param.value), ctx, params, depth)
+        if param.showkey:
+            arguments[_expand(str(param.name), ctx, params, depth).strip()] = value.strip()
+        else:
+            position += 1
+            arguments[str(position)] = value
+    return arguments
+
+
+def _placeholder(ctx: _Context, name: str) -> str:
+    ctx.result.placeholders.append(name)
+    return PLACEHOLDER.format(len(ctx.result.placeholders) - 1)
+
+
+def expand_page(text: str, *, wiki: Wiki, title: Title, namespaces: Namespaces) -> Expansion:
+    """Expand a page's own wikitext as MediaWiki's preprocessor would for viewing it."""
+    result = Expansion(text="")
+    viewed, switches = pull_switches(text_for_view(text))
+    ctx = _Context(wiki, namespaces, title, viewed, result, stack=(title.full,))
+    try:
+        expanded = _expand(viewed, ctx, None, 0)
+    except _Limit as error:
+        ctx.warn("template-limit", f"expansion stopped: {error}", None)
+        expanded = viewed
+    except RecursionError:
+        ctx.warn("template-limit", "expansion stopped: markup nested too deeply", None)
+        expanded = viewed
+    # Switches can come from transcluded text too.
+    expanded, more = pull_switches(expanded)
+    result.text = expanded
+    result.switches = switches | more
+    return result
+

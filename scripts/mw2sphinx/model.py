@@ -1,0 +1,53 @@
+"""The values that flow between the stages of the pipeline."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+
+@dataclasses.dataclass(frozen=True)
+class SiteInfo:
+    """What the converter needs to know about the wiki itself."""
+
+    name: str
+    #: URL of an article with ``$1`` standing for the title, e.g. ``https://host/wiki/$1``.
+    article_url: str = ""
+    main_page: str = "Main Page"
+    #: ``first-letter`` (MediaWiki's default) or ``case-sensitive``.
+    case: str = "first-letter"
+    #: namespace id -> canonical name; ``None`` means MediaWiki's defaults.
+    namespaces: Mapping[int, str] | None = None
+    #: extra names that mean a namespace (``Image`` -> 6 and the like).
+    namespace_aliases: Mapping[str, int] | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Page:
+    """One page of the wiki, as the source holds it."""
+
+    title: str  # full, normalised title ("Category:Concepts")
+    namespace: int
+    text: str
+    revision: int | None = None
+    timestamp: str | None = None  # ISO 8601, UTC
+    #: where the text came from (a file, an export), for messages.
+    origin: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class SourceFailure:
+    """A source entry that could not be read as a page."""
+
+    origin: str
+    message: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Wiki:
+    """Everything a source yields; the only input of the later stages."""
+
+    site: SiteInfo
+    pages: Mapping[str, Page]  # by full title
+    redirects: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    failures: tuple[SourceFailure, ...] = ()

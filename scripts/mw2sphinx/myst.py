@@ -1,0 +1,559 @@
+"""Pandoc's JSON AST to MyST Markdown, with no raw HTML and nothing left unescaped.
+
+Block and inline nodes are dispatched through tables of handlers. Everything
+that comes from the wiki is text: it is escaped so that it can never become
+MyST or Sphinx syntax (a directive, a role, a target, raw HTML). The only
+syntax in the output is what these handlers write themselves.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Iterator
+from urllib.parse import quote
+
+#: URL schemes that become links; MyST's ``myst_url_schemes`` must list them too.
+URL_SCHEMES = (
+    "http", "https", "ftp", "ftps", "sftp", "mailto", "irc", "ircs", "news", "nntp",
+    "gopher", "telnet", "git", "svn", "tel", "sip", "sips", "sms", "xmpp", "geo",
+    "magnet", "mms", "urn", "worldwind", "bitcoin", "openpgp4fpr", "matrix",
+)  # fmt: skip
+
+# --- escaping ---------------------------------------------------------------------
+
+# Always escaped: characters that start inline syntax anywhere in a line.
+_ALWAYS = re.compile(r"([\\`*_\[\]{}<>|$~&^])")
+# Escaped at the start of a line: characters that start block syntax there.
+_LINE_START = re.compile(r"^([ \t]*)([#+\-=:%()!@])", re.MULTILINE)
+_ORDERED_MARKER = re.compile(r"^([ \t]*\d{1,9})([.)])", re.MULTILINE)
+
+
+def escape(text: str) -> str:
+    """Escape wiki text so that MyST reads it as exactly that text."""
+    return _ALWAYS.sub(r"\\\1", text)
+
+
+def escape_line_starts(markdown: str) -> str:
+    """Escape what would start a block (heading, list, target, fence) at a line start."""
+    markdown = _LINE_START.sub(r"\1\\\2", markdown)
+    return _ORDERED_MARKER.sub(r"\1\\\2", markdown)
+
+
+def code_fence(text: str, char: str = "`", minimum: int = 3) -> str:
+    """A fence longer than any run of the fence character inside ``text``."""
+    longest = max((len(m) for m in re.findall(re.escape(char) + "+", text)), default=0)
+    return char * max(minimum, longest + 1)
+
+
+def inline_code(text: str) -> str:
+    text = text.replace("\n", " ")
+    fence = code_fence(text, minimum=1)
+    pad = " " if text.startswith(("`", " ")) or text.endswith(("`", " ")) or not text else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def url_destination(url: str) -> str:
+    """A link destination that cannot end the link early or carry markup."""
+    return quote(url, safe="/:@!$&'*+,;=?#%~-._")
+
+
+def safe_url(url: str) -> str | None:
+    """The URL if its scheme is one we link to, else ``None``."""
+    url = url.strip()
+    if url.startswith("//"):
+        return "https:" + url
+    scheme = re.match(r"([A-Za-z][A-Za-z0-9+.\-]*):", url)
+    if scheme and scheme.group(1).lower() in URL_SCHEMES:
+        return url
+    return None
+
+
+def indent(text: str, prefix: str, first: str | None = None) -> str:
+    lines = text.split("\n")
+    head = first if first is not None else prefix
+    out = [head + lines[0] if lines[0] else head.rstrip()]
+    out += [prefix + line if line else "" for line in lines[1:]]
+    return "\n".join(out)
+
+
+def plain_text(inlines: list) -> str:
+    """The text of inline nodes, as MediaWiki uses it for anchors."""
+    out: list[str] = []
+    for node in inlines:
+        kind, content = node["t"], node.get("c")
+        if kind == "Str":
+            out.append(content)
+        elif kind in {"Space", "SoftBreak", "LineBreak"}:
+            out.append(" ")
+        elif kind in {"Code", "Math"}:
+            out.append(content[1])
+        elif kind in {"Link", "Image", "Span"}:
+            out.append(plain_text(content[1] if kind != "Span" else content[1]))
+        elif kind == "Quoted":
+            out.append('"' + plain_text(content[1]) + '"')
+        elif kind == "Cite":
+            out.append(plain_text(content[1]))
+        elif kind in {"Note", "RawInline"}:
+            continue
+        elif isinstance(content, list):
+            out.append(plain_text(content))
+    return "".join(out)
+
+
+# --- what the writer needs to know ------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Resolved:
+    """Where a wikilink leads."""
+
+    kind: str  # "internal", "external", "red", "self", "text"
+    target: str = ""  # a Sphinx label (internal) or URL (external)
+    title: str = ""  # the page it names, for red links
+
+
+class PageContext:
+    """The page-specific answers the writer asks for; the convert stage fills it in."""
+
+    def resolve(self, target: str) -> Resolved:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def heading_label(self, index: int) -> str | None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def marker(self, text: str) -> Iterator[tuple[str, object]]:  # pragma: no cover
+        """Split text at converter markers: ("text", s), ("ref", label), ("list", n),
+        ("template", name)."""
+        raise NotImplementedError
+
+    def footnotes(self, list_number: int) -> list[tuple[str, list]]:  # pragma: no cover
+        raise NotImplementedError
+
+    def warn(self, kind: str, message: str, needle: str = "") -> None:  # pragma: no cover
+        raise NotImplementedError
+
+
+# --- the writer -------------------------------------------------------------------
+
+#: MediaWiki tags that format text; the class names are styled by the extension.
+SPAN_TAGS = {
+    "u": "wiki-u", "ins": "wiki-u", "s": "wiki-s", "strike": "wiki-s", "del": "wiki-s",
+    "small": "wiki-small", "big": "wiki-big", "span": "", "font": "", "abbr": "",
+    "cite": "", "dfn": "", "kbd": "", "samp": "", "var": "", "bdi": "", "bdo": "",
+    "data": "", "time": "", "mark": "wiki-mark", "q": "", "rb": "", "rp": "", "rt": "",
+    "ruby": "", "wbr": "", "center": "", "div": "", "b": "", "i": "", "em": "",
+    "strong": "", "tt": "", "code": "", "sup": "", "sub": "", "p": "", "blockquote": "",
+    "caption": "", "table": "", "tr": "", "td": "", "th": "", "ul": "", "ol": "", "li": "",
+    "dl": "", "dt": "", "dd": "", "h1": "", "h2": "", "h3": "", "h4": "", "h5": "",
+    "h6": "", "hr": "", "br": "", "pre": "", "nowiki": "", "references": "", "ref": "",
+    "gallery": "", "poem": "", "math": "", "syntaxhighlight": "", "source": "",
+}  # fmt: skip
+_HTML_TAG = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9]*)\b[^>]*?(/?)\s*>\Z", re.DOTALL)
+
+
+class MystWriter:
+    """Writes one page's blocks as MyST; one instance per page."""
+
+    def __init__(self, context: PageContext):
+        self.ctx = context
+        self.nesting = 0  # > 0 inside lists, tables, quotes, footnotes
+        self.heading_count = 0
+        self.last_level = 1
+        self.bullet_flip = False
+        self.block_rules: dict[str, Callable[[object], str]] = {
+            "Para": self.para,
+            "Plain": self.para,
+            "Header": self.header,
+            "BulletList": self.bullet_list,
+            "OrderedList": self.ordered_list,
+            "DefinitionList": self.definition_list,
+            "CodeBlock": self.code_block,
+            "BlockQuote": self.block_quote,
+            "HorizontalRule": lambda _: "---",
+            "Table": self.table,
+            "Div": lambda c: self.blocks(c[1]),
+            "Figure": lambda c: self.blocks(c[2]),
+            "LineBlock": lambda c: self.inlines(
+                [x for i, line in enumerate(c) for x in ([{"t": "LineBreak"}] if i else []) + line]
+            ),
+            "RawBlock": self.raw_block,
+            "Null": lambda _: "",
+        }
+        self.inline_rules: dict[str, Callable[[object], str]] = {
+            "Str": self.str_,
+            "Space": lambda _: " ",
+            "SoftBreak": lambda _: " ",
+            "LineBreak": lambda _: "\\\n",
+            "Emph": lambda c: self.wrap("*", c),
+            "Strong": lambda c: self.wrap("**", c),
+            "Underline": lambda c: self.span(c, "wiki-u"),
+            "Strikeout": lambda c: self.span(c, "wiki-s"),
+            "SmallCaps": lambda c: self.span(c, "wiki-smallcaps"),
+            "Superscript": lambda c: self.role("sup", c),
+            "Subscript": lambda c: self.role("sub", c),
+            "Quoted": self.quoted,
+            "Cite": lambda c: self.inlines(c[1]),
+            "Code": lambda c: inline_code(c[1]),
+            "Math": self.math,
+            "RawInline": self.raw_inline,
+            "Link": self.link,
+            "Image": self.image,
+            "Note": self.note,
+            "Span": lambda c: self.span(c[1], ""),
+            "WikiSpan": lambda c: self.span(c[1], c[0]),  # from a paired HTML tag
+        }
+
+    # blocks
+
+    def document(self, blocks: list) -> str:
+        return self.blocks(blocks).strip("\n") + "\n"
+
+    def blocks(self, blocks: list) -> str:
+        parts = [self.block(b) for b in blocks]
+        return "\n\n".join(p for p in parts if p.strip())
+
+    def block(self, node: dict) -> str:
+        rule = self.block_rules.get(node["t"])
+        if rule is None:
+            self.ctx.warn("markup", f"pandoc block {node['t']!r} is not supported")
+            return ""
+        return rule(node.get("c"))
+
+    def para(self, inlines: list) -> str:
+        # A <references /> list stands on its own, after the text around it.
+        text_parts: list[list] = [[]]
+        lists: list[int] = []
+        for node in inlines:
+            if node["t"] == "Str":
+                pieces = list(self.ctx.marker(node["c"]))
+                if any(kind == "list" for kind, _ in pieces):
+                    for kind, value in pieces:
+                        if kind == "list":
+                            lists.append(value)  # type: ignore[arg-type]
+                        elif kind == "text":
+                            text_parts[-1].append({"t": "Str", "c": value})
+                        else:
+                            text_parts[-1].append({"t": "Str", "c": node["c"]})
+                    continue
+            text_parts[-1].append(node)
+        text = escape_line_starts(self.inlines(_trim(text_parts[0]))).strip()
+        out = [text] if text else []
+        for number in lists:
+            out.append(self.footnote_list(number))
+        return "\n\n".join(p for p in out if p)
+
+    def footnote_list(self, number: int) -> str:
+        out = []
+        for label, blocks in self.ctx.footnotes(number):
+            self.nesting += 1
+            body = self.blocks(blocks).strip("\n") or escape("(no text)")
+            self.nesting -= 1
+            out.append(indent(body, "    ", first=f"[^{label}]: "))
+        return "\n\n".join(out)
+
+    def header(self, content: list) -> str:
+        level, _attr, inlines = content
+        text = escape_line_starts(self.inlines(inlines)).replace("\\\n", " ").strip()
+        label = self.ctx.heading_label(self.heading_count)
+        self.heading_count += 1
+        if self.nesting:
+            return f"**{text}**" if text else ""
+        effective = min(max(level, 2), self.last_level + 1, 6)
+        self.last_level = effective
+        target = f"({label})=\n" if label else ""
+        return f"{target}{'#' * effective} {text}"
+
+    def _list_items(self, items: list, markers: Iterator[str]) -> str:
+        out = []
+        for item in items:
+            marker = next(markers)
+            self.nesting += 1
+            body = self.blocks(item)
+            self.nesting -= 1
+            if not body.strip():
+                continue  # MediaWiki hides empty items (mw-empty-elt)
+            out.append(indent(body, " " * len(marker), first=marker))
+        return "\n".join(out) if all("\n\n" not in o for o in out) else "\n\n".join(out)
+
+    def bullet_list(self, items: list) -> str:
+        # Two lists in a row stay two lists when their bullets differ.
+        self.bullet_flip = not self.bullet_flip
+        bullet = "- " if self.bullet_flip else "* "
+        return self._list_items(items, iter(lambda: bullet, None))
+
+    def ordered_list(self, content: list) -> str:
+        (start, _style, _delim), items = content
+        self.bullet_flip = not self.bullet_flip
+        delim = "." if self.bullet_flip else ")"
+        width = len(str(start + len(items))) + 2
+        numbers = (f"{start + i}{delim}".ljust(width) for i in range(len(items)))
+        return self._list_items(items, numbers)
+
+    def definition_list(self, items: list) -> str:
+        out = []
+        for term, definitions in items:
+            term_text = escape_line_starts(self.inlines(term)).replace("\\\n", " ").strip()
+            self.nesting += 1
+            bodies = [self.blocks(d) for d in definitions]
+            self.nesting -= 1
+            if not term_text:
+                # ":text" without a term is MediaWiki's indentation.
+                out.extend(indent(b, "> ") for b in bodies if b.strip())
+                continue
+            parts = [term_text] + [indent(b or "\u00a0", "  ", first=": ") for b in bodies]
+            out.append("\n".join(parts))
+        return "\n\n".join(out)
+
+    def code_block(self, content: list) -> str:
+        (_id, classes, _kv), text = content
+        language = next((c for c in classes if re.fullmatch(r"[A-Za-z0-9_+\-]{1,30}", c)), "")
+        fence = code_fence(text)
+        return f"{fence}{language}\n{text}\n{fence}"
+
+    def block_quote(self, blocks: list) -> str:
+        self.nesting += 1
+        body = self.blocks(blocks)
+        self.nesting -= 1
+        return indent(body, "> ") if body.strip() else ""
+
+    def raw_block(self, content: list) -> str:
+        fmt, text = content
+        if fmt == "html" and _HTML_TAG.match(text.strip()):
+            name = _HTML_TAG.match(text.strip()).group(2).lower()
+            if name in SPAN_TAGS:
+                return ""  # an allowed tag: its content is converted on its own
+        self.ctx.warn("html", f"markup shown as text: {text.strip()[:60]!r}", text.strip())
+        return escape_line_starts(escape(text))
+
+    # tables
+
+    def table(self, content: list) -> str:
+        _attr, caption, colspecs, head, bodies, foot = content
+        rows: list[tuple[bool, list]] = []
+        for row in head[1]:
+            rows.append((True, row[1]))
+        for body in bodies:
+            for row in body[2]:
+                rows.append((False, row[1]))
+            for row in body[3]:
+                rows.append((False, row[1]))
+        for row in foot[1]:
+            rows.append((False, row[1]))
+        caption_text = self.inlines(_caption_inlines(caption)).replace("\\\n", " ").strip()
+        columns = max((sum(cell[3] for cell in cells) for _, cells in rows), default=0)
+        if not rows or not columns:
+            return ""
+        self.nesting += 1
+        try:
+            simple = self._pipe_table(rows, columns) if not caption_text else None
+            return simple or self._list_table(rows, columns, caption_text)
+        finally:
+            self.nesting -= 1
+
+    def _cell_blocks(self, cell: list) -> list:
+        return cell[4]
+
+    def _pipe_table(self, rows: list, columns: int) -> str | None:
+        header_rows = 0
+        for is_head, _ in rows:
+            if not is_head:
+                break
+            header_rows += 1
+        if header_rows != 1:
+            return None
+        lines = []
+        for _is_head, cells in rows:
+            if len(cells) != columns or any(c[2] != 1 or c[3] != 1 for c in cells):
+                return None
+            texts = []
+            for cell in cells:
+                blocks = self._cell_blocks(cell)
+                if len(blocks) > 1 or (blocks and blocks[0]["t"] not in {"Plain", "Para"}):
+                    return None
+                text = self.inlines(blocks[0]["c"]).strip() if blocks else ""
+                if "\n" in text:
+                    return None
+                texts.append(text or " ")
+            lines.append("| " + " | ".join(texts) + " |")
+        lines.insert(1, "|" + "|".join(["---"] * columns) + "|")
+        return "\n".join(lines)
+
+    def _list_table(self, rows: list, columns: int, caption: str) -> str:
+        out_rows = []
+        header_rows = 0
+        for is_head, _ in rows:
+            if not is_head:
+                break
+            header_rows += 1
+        for _is_head, cells in rows:
+            row_cells = []
+            for cell in cells:
+                body = self.blocks(self._cell_blocks(cell)).strip() or "\u00a0"
+                # list-table has no spans: a spanning cell fills the columns it covers.
+                row_cells.append(body)
+                row_cells.extend(["\u00a0"] * (cell[3] - 1))
+            row_cells += ["\u00a0"] * (columns - len(row_cells))
+            items = [indent(c, "    ", first="  - ") for c in row_cells[:columns]]
+            out_rows.append("* " + "\n".join(items)[2:])
+        body = "\n".join(out_rows)
+        fence = code_fence(body, minimum=3)
+        title = f" {caption}" if caption else ""
+        options = f":header-rows: {header_rows}\n"
+        return f"{fence}{{list-table}}{title}\n{options}\n{body}\n{fence}"
+
+    # inlines
+
+    def inlines(self, nodes: list) -> str:
+        return "".join(self.inline(n) for n in self._pair_raw_inlines(nodes))
+
+    def inline(self, node: dict) -> str:
+        rule = self.inline_rules.get(node["t"])
+        if rule is None:
+            self.ctx.warn("markup", f"pandoc inline {node['t']!r} is not supported")
+            return ""
+        return rule(node.get("c"))
+
+    def str_(self, text: str) -> str:
+        out = []
+        for kind, value in self.ctx.marker(text):
+            if kind == "text":
+                out.append(escape(value))  # type: ignore[arg-type]
+            elif kind == "ref":
+                out.append(f"[^{value}]")
+            elif kind == "template":
+                out.append(f"[{escape(f'{{{{{value}}}}}')}]{{.wiki-missing-template}}")
+            elif kind == "list":
+                out.append("")  # placed by para()
+        return "".join(out)
+
+    def wrap(self, delimiter: str, nodes: list) -> str:
+        inner = self.inlines(nodes)
+        stripped = inner.strip()
+        if not stripped:
+            return inner
+        lead = inner[: len(inner) - len(inner.lstrip())]
+        trail = inner[len(inner.rstrip()) :]
+        if stripped.endswith("\\") and not stripped.endswith("\\\\"):
+            stripped += " "
+        return f"{lead}{delimiter}{stripped}{delimiter}{trail}"
+
+    def span(self, nodes: list, css_class: str) -> str:
+        inner = self.inlines(nodes)
+        if not css_class or not inner.strip():
+            return inner
+        return f"[{inner}]{{.{css_class}}}"
+
+    def role(self, name: str, nodes: list) -> str:
+        text = plain_text(nodes)
+        if not text.strip():
+            return ""
+        return "{" + name + "}" + inline_code(text)
+
+    def quoted(self, content: list) -> str:
+        kind, nodes = content
+        quote_char = '"' if kind["t"] == "DoubleQuote" else "'"
+        return f"{quote_char}{self.inlines(nodes)}{quote_char}"
+
+    def math(self, content: list) -> str:
+        kind, tex = content
+        if kind["t"] == "DisplayMath":
+            fence = code_fence(tex)
+            return f"\n\n{fence}{{math}}\n{tex}\n{fence}\n\n"
+        return "{math}" + inline_code(tex)
+
+    def raw_inline(self, content: list) -> str:
+        fmt, text = content
+        match = _HTML_TAG.match(text.strip()) if fmt == "html" else None
+        if match and match.group(2).lower() in SPAN_TAGS:
+            if match.group(2).lower() == "br":
+                return "\\\n"
+            return ""  # unpaired allowed tag: dropped, content kept
+        self.ctx.warn("html", f"markup shown as text: {text[:60]!r}", text)
+        return escape(text)
+
+    def _pair_raw_inlines(self, nodes: list) -> list:
+        """Turn ``<u>``…``</u>`` and the like into spans with a class."""
+        out: list = []
+        i = 0
+        while i < len(nodes):
+            node = nodes[i]
+            match = None
+            if node["t"] == "RawInline" and node["c"][0] == "html":
+                match = _HTML_TAG.match(node["c"][1].strip())
+            if match and not match.group(1) and not match.group(3):
+                name = match.group(2).lower()
+                css = SPAN_TAGS.get(name)
+                if css:
+                    end = _find_close(nodes, i + 1, name)
+                    if end is not None:
+                        out.append({"t": "WikiSpan", "c": [css, nodes[i + 1 : end]]})
+                        i = end + 1
+                        continue
+            out.append(node)
+            i += 1
+        return out
+
+    def link(self, content: list) -> str:
+        (_id, classes, _kv), text_nodes, (target, _title) = content
+        text = self.inlines(text_nodes).replace("\\\n", " ")
+        if "wikilink" in classes:
+            resolved = self.ctx.resolve(target)
+        else:
+            url = safe_url(target)
+            resolved = Resolved("external", url) if url else Resolved("text")
+            if url is None:
+                self.ctx.warn("link", f"link to {target[:80]!r} is not a web address", target)
+        if not text.strip():
+            text = escape(resolved.title or target)
+        if resolved.kind == "internal":
+            return f"[{text}](#{resolved.target})"
+        if resolved.kind == "external":
+            return f"[{text}]({url_destination(resolved.target)})"
+        if resolved.kind == "red":
+            return f"[{text}]{{.wiki-redlink}}"
+        if resolved.kind == "self":
+            return f"[{text}]{{.wiki-selflink}}"
+        return text
+
+    def image(self, content: list) -> str:
+        _attr, caption, (target, _title) = content
+        self.ctx.warn("file", f"file {target!r} is not in the source", target)
+        label = escape(f"File:{target}")
+        text = self.inlines(caption).strip()
+        return f"[{label}]{{.wiki-missing-file}}" + (f" {text}" if text and text != label else "")
+
+    def note(self, blocks: list) -> str:
+        self.ctx.warn("ref", "a footnote that is not a <ref> was kept inline")
+        return " (" + " ".join(self.inlines(b["c"]) for b in blocks if b["t"] in {"Para", "Plain"}) + ")"
+
+
+def _find_close(nodes: list, start: int, name: str) -> int | None:
+    depth = 0
+    for j in range(start, len(nodes)):
+        node = nodes[j]
+        if node["t"] != "RawInline" or node["c"][0] != "html":
+            continue
+        match = _HTML_TAG.match(node["c"][1].strip())
+        if not match or match.group(2).lower() != name or match.group(3):
+            continue
+        if match.group(1):
+            if depth == 0:
+                return j
+            depth -= 1
+        else:
+            depth += 1
+    return None
+
+
+def _trim(inlines: list) -> list:
+    while inlines and inlines[0]["t"] in {"Space", "SoftBreak", "LineBreak"}:
+        inlines = inlines[1:]
+    while inlines and inlines[-1]["t"] in {"Space", "SoftBreak", "LineBreak"}:
+        inlines = inlines[:-1]
+    return inlines
+
+
+def _caption_inlines(caption: list) -> list:
+    _short, blocks = caption
+    return [n for b in blocks if b["t"] in {"Plain", "Para"} for n in b["c"]]

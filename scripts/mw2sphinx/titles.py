@@ -1,0 +1,232 @@
+"""MediaWiki's title rules, and the mapping from a title to a safe file name.
+
+Every other module asks this one what a title means: which namespace it is in,
+how it is spelled after normalisation, where its fragment starts, and under
+which file name it is stored in the site tree.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+
+from .model import SiteInfo
+
+MAIN, TALK, USER, PROJECT, FILE, MEDIAWIKI, TEMPLATE, HELP, CATEGORY = 0, 1, 2, 4, 6, 8, 10, 12, 14
+SPECIAL, MEDIA = -1, -2
+
+DEFAULT_NAMESPACES: Mapping[int, str] = {
+    MEDIA: "Media",
+    SPECIAL: "Special",
+    MAIN: "",
+    TALK: "Talk",
+    USER: "User",
+    3: "User talk",
+    PROJECT: "Project",
+    5: "Project talk",
+    FILE: "File",
+    7: "File talk",
+    MEDIAWIKI: "MediaWiki",
+    9: "MediaWiki talk",
+    TEMPLATE: "Template",
+    11: "Template talk",
+    HELP: "Help",
+    13: "Help talk",
+    CATEGORY: "Category",
+    15: "Category talk",
+}
+DEFAULT_ALIASES: Mapping[str, int] = {"Image": FILE, "Image talk": 7}
+
+#: Interwiki prefixes every wiki here understands, to their URL patterns.
+INTERWIKI: Mapping[str, str] = {
+    "w": "https://en.wikipedia.org/wiki/$1",
+    "wikipedia": "https://en.wikipedia.org/wiki/$1",
+    "wikt": "https://en.wiktionary.org/wiki/$1",
+    "wiktionary": "https://en.wiktionary.org/wiki/$1",
+    "commons": "https://commons.wikimedia.org/wiki/$1",
+    "meta": "https://meta.wikimedia.org/wiki/$1",
+    "mw": "https://www.mediawiki.org/wiki/$1",
+    "mediawikiwiki": "https://www.mediawiki.org/wiki/$1",
+    "mh": "https://meta.miraheze.org/wiki/$1",
+    "miraheze": "https://meta.miraheze.org/wiki/$1",
+}
+
+_SPACES = re.compile(r"[\s_\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
+# Characters MediaWiki never allows in a title ($wgLegalTitleChars is the complement).
+_ILLEGAL = re.compile(r"[#<>\[\]|{}\x00-\x1f\x7f\ufffd]")
+
+
+@dataclasses.dataclass(frozen=True)
+class Title:
+    """A parsed link target or page name."""
+
+    namespace: int
+    text: str  # without the namespace prefix
+    fragment: str = ""
+    interwiki: str = ""  # a prefix of INTERWIKI, or ""
+    #: the name the wiki prints for the namespace ("Category"), "" for articles.
+    prefix: str = ""
+
+    @property
+    def full(self) -> str:
+        if self.interwiki:
+            return f"{self.interwiki}:{self.text}"
+        return f"{self.prefix}:{self.text}" if self.prefix else self.text
+
+
+class Namespaces:
+    """The namespaces of one wiki, with their aliases and case rule."""
+
+    def __init__(self, site: SiteInfo):
+        self.names = dict(site.namespaces or DEFAULT_NAMESPACES)
+        self.names.setdefault(PROJECT, site.name)
+        self.case = site.case
+        self._by_key: dict[str, int] = {}
+        aliases = dict(DEFAULT_ALIASES)
+        aliases.update(site.namespace_aliases or {})
+        if site.name:
+            aliases.setdefault(site.name, PROJECT)
+        for number, name in list(self.names.items()) + [(n, a) for a, n in aliases.items()]:
+            if name:
+                self._by_key.setdefault(_key(name), number)
+        for number, name in DEFAULT_NAMESPACES.items():
+            if name:
+                self._by_key.setdefault(_key(name), number)
+
+    def lookup(self, prefix: str) -> int | None:
+        return self._by_key.get(_key(prefix))
+
+    def parse(self, raw: str, *, default_namespace: int = MAIN) -> Title | None:
+        """Parse a link target as MediaWiki does; ``None`` if it is not a valid title."""
+        text, _, fragment = raw.partition("#")
+        text = _clean(text)
+        fragment = _clean(fragment)
+        namespace = default_namespace
+        interwiki = ""
+        forced = text.startswith(":")
+        if forced:
+            text = text[1:].lstrip(" ")
+            namespace = MAIN
+        prefix, colon, rest = text.partition(":")
+        if colon:
+            number = self.lookup(prefix.strip())
+            if number is not None:
+                namespace, text = number, rest.strip()
+            elif prefix.strip().lower() in INTERWIKI:
+                interwiki, text = prefix.strip().lower(), rest.strip()
+        if not text and not interwiki:
+            if fragment and not forced:
+                return Title(MAIN, "", fragment)  # a link within the page
+            return None
+        if _ILLEGAL.search(text) or text in {".", ".."} or text.startswith(("./", "../")):
+            return None
+        if len(text.encode("utf-8")) > 255:
+            return None
+        if not interwiki:
+            text = self.fix_case(text)
+        prefix_name = "" if interwiki else self.names.get(namespace, "")
+        return Title(namespace, text, fragment, interwiki, prefix_name)
+
+    def fix_case(self, text: str) -> str:
+        if self.case == "first-letter" and text:
+            return text[0].upper() + text[1:] if text[0] != "ß" else text
+        return text
+
+    def title(self, raw: str, *, default_namespace: int = MAIN) -> Title | None:
+        """Like :meth:`parse` for a page name, where interwiki prefixes mean nothing."""
+        parsed = self.parse(raw, default_namespace=default_namespace)
+        if parsed is None or parsed.interwiki:
+            return None
+        return parsed
+
+
+def _key(name: str) -> str:
+    return _clean(name).casefold()
+
+
+def _clean(text: str) -> str:
+    """Underscores are spaces, runs of space are one, no space at the ends, NFC."""
+    return unicodedata.normalize("NFC", _SPACES.sub(" ", text)).strip(" ")
+
+
+def anchor(text: str) -> str:
+    """MediaWiki's HTML5 section anchor for a heading or fragment text."""
+    return _clean(text).replace(" ", "_")
+
+
+# --- file names -------------------------------------------------------------------
+
+#: Names Sphinx or the build uses itself, and Windows' reserved device names.
+_RESERVED = {
+    "index", "genindex", "modindex", "py-modindex", "search", "searchindex", "objects",
+    "con", "prn", "aux", "nul", "clock$",
+    *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10)),
+}  # fmt: skip
+_UNSAFE_FILE_CHARS = re.compile(r"[^\w.\-]+")
+_MAX_STEM_BYTES = 120
+
+
+def readable_stem(title_text: str) -> str:
+    """A readable, portable file stem for a title; not yet unique."""
+    stem = unicodedata.normalize("NFC", title_text).replace(" ", "_")
+    stem = _UNSAFE_FILE_CHARS.sub("-", stem)
+    stem = re.sub(r"-{2,}", "-", stem).strip("-.") or "page"
+    if stem.startswith("_"):
+        stem = "u" + stem
+    if stem.split(".")[0].lower() in _RESERVED:
+        stem = stem + "_"
+    while len(stem.encode("utf-8")) > _MAX_STEM_BYTES:
+        stem = stem[:-1]
+    return stem.rstrip("-.")
+
+
+def _digest(title: str) -> str:
+    return hashlib.sha1(title.encode("utf-8")).hexdigest()[:8]
+
+
+def assign_stems(titles: Iterable[str]) -> dict[str, str]:
+    """Give each title a unique file stem, also on case-insensitive file systems.
+
+    A title keeps its readable stem unless another title folds to the same one;
+    then every title in that group gets a short hash of its exact spelling, so
+    the result does not depend on which titles came first.
+    """
+    groups: dict[str, list[str]] = {}
+    stems = {title: readable_stem(title) for title in titles}
+    for title, stem in stems.items():
+        groups.setdefault(stem.casefold(), []).append(title)
+    for clashing in groups.values():
+        if len(clashing) > 1:
+            for title in clashing:
+                stems[title] = f"{stems[title]}-{_digest(title)}"
+    return stems
+
+
+def docnames(titles: Iterable[Title], *, main_page: str) -> dict[str, str]:
+    """The Sphinx document name of every page: ``index``, ``categories/…`` or ``pages/…``."""
+    by_folder: dict[str, list[Title]] = {}
+    result: dict[str, str] = {}
+    for title in titles:
+        if title.full == main_page:
+            result[title.full] = "index"
+            continue
+        folder = "categories" if title.namespace == CATEGORY else "pages"
+        by_folder.setdefault(folder, []).append(title)
+    for folder, members in by_folder.items():
+        names = {t.full: (t.text if folder == "categories" else t.full) for t in members}
+        stems = assign_stems(sorted(set(names.values())))
+        for full, name in names.items():
+            result[full] = f"{folder}/{stems[name]}"
+    return result
+
+
+def label(docname: str, section_anchor: str = "") -> str:
+    """The Sphinx label of a document, or of a section in it."""
+    base = "wiki-" + docname.replace("/", "-").lower()
+    if not section_anchor:
+        return base
+    slug = re.sub(r"[^\w.\-]+", "-", section_anchor, flags=re.UNICODE).strip("-").lower()
+    return f"{base}--{slug or 'section'}"
