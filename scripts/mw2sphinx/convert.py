@@ -227,7 +227,8 @@ class _Context(PageContext):
             self.warn("link", f"link to {target!r} is not a valid title", target)
             return Resolved("text")
         if parsed.interwiki:
-            url = t.INTERWIKI[parsed.interwiki].replace("$1", _url_title(parsed.text, parsed.fragment))
+            url = t.interwiki_url(parsed.interwiki, parsed.text,
+                                  lambda text: _url_title(text, parsed.fragment))
             return Resolved("external", url)
         if not parsed.text:  # [[#Section]]
             parsed = dataclasses.replace(parsed, namespace=self.title.namespace,
@@ -242,6 +243,13 @@ class _Context(PageContext):
             return Resolved("self", title=full)
         self.links.add(full)
         return Resolved("internal", label, title=full)
+
+
+def _plain(wikitext: str | None) -> str:
+    """Wikitext as the plain text MediaWiki shows in a title."""
+    if not wikitext:
+        return ""
+    return " ".join(mwparserfromhell.parse(wikitext).strip_code(keep_template_params=True).split())
 
 
 def _url_title(text: str, fragment: str) -> str:
@@ -379,7 +387,7 @@ def convert_wiki(wiki: Wiki, *, namespaces: t.Namespaces) -> tuple[list[Converte
             title=title,
             docname=names[name],
             markdown=markdown,
-            display_title=expansion.display_title or title.full,
+            display_title=_plain(expansion.display_title) or title.full,
             sort_key=expansion.default_sort or "",
             categories=prep.categories,
             switches=expansion.switches,

@@ -264,17 +264,32 @@ class MystWriter:
         target = f"({label})=\n" if label else ""
         return f"{target}{'#' * effective} {text}"
 
+    def _item_body(self, blocks: list) -> str:
+        """A list item's blocks; a leading Plain keeps the item (and its list) tight."""
+        self.nesting += 1
+        parts = [(b["t"], self.block(b)) for b in blocks]
+        self.nesting -= 1
+        out = ""
+        previous = None
+        for kind, text in parts:
+            if not text.strip():
+                continue
+            if out:
+                out += "\n" if previous == "Plain" else "\n\n"
+            out += text
+            previous = kind
+        return out
+
     def _list_items(self, items: list, markers: Iterator[str]) -> str:
         out = []
         for item in items:
             marker = next(markers)
-            self.nesting += 1
-            body = self.blocks(item)
-            self.nesting -= 1
+            body = self._item_body(item)
             if not body.strip():
                 continue  # MediaWiki hides empty items (mw-empty-elt)
             out.append(indent(body, " " * len(marker), first=marker))
-        return "\n".join(out) if all("\n\n" not in o for o in out) else "\n\n".join(out)
+        loose = any("\n\n" in o for o in out)
+        return ("\n\n" if loose else "\n").join(out)
 
     def bullet_list(self, items: list) -> str:
         # Two lists in a row stay two lists when their bullets differ.
@@ -496,6 +511,9 @@ class MystWriter:
 
     def link(self, content: list) -> str:
         (_id, classes, _kv), text_nodes, (target, _title) = content
+        shown = plain_text(text_nodes)
+        if "wikilink" in classes and shown.startswith(":") and shown.replace(" ", "_") == target:
+            text_nodes = [{"t": "Str", "c": shown[1:]}]  # [[:X]] shows as "X"
         text = self.inlines(text_nodes).replace("\\\n", " ")
         if "wikilink" in classes:
             resolved = self.ctx.resolve(target)
@@ -504,6 +522,7 @@ class MystWriter:
             resolved = Resolved("external", url) if url else Resolved("text")
             if url is None:
                 self.ctx.warn("link", f"link to {target[:80]!r} is not a web address", target)
+                return escape(f"[{target} ") + text + escape("]")
         if not text.strip():
             text = escape(resolved.title or target)
         if resolved.kind == "internal":

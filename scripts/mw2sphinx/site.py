@@ -47,7 +47,7 @@ def _front_matter(page: ConvertedPage | None, *, toc_allowed: bool = True) -> st
         )
     else:
         show = toc_allowed
-    return "" if show else "---\nhide-toc: true\n---\n\n"
+    return "" if show else "---\nhide-toc: true\n---\n"
 
 
 def _sort_key(text: str) -> tuple[str, str]:
@@ -69,7 +69,7 @@ def _toctree(docnames: list[str], *, caption: str = "", hidden: bool = False,
 
 def _category_footer(page: ConvertedPage, categories: dict[str, Category]) -> str:
     links = []
-    for name, _ in sorted(dict.fromkeys(page.categories).items()):
+    for name in sorted(dict.fromkeys(name for name, _ in page.categories), key=_sort_key):
         category = categories.get(name)
         if category is not None:
             links.append(f"[{escape(category.title.text)}](#{t.label(category.docname)})")

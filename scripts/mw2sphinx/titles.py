@@ -53,6 +53,19 @@ INTERWIKI: Mapping[str, str] = {
     "mh": "https://meta.miraheze.org/wiki/$1",
     "miraheze": "https://meta.miraheze.org/wiki/$1",
 }
+#: Interwiki prefixes whose next prefix names a wiki of the farm: [[mh:wiki:Page]].
+FARM_INTERWIKI: Mapping[str, str] = {
+    "mh": "https://$2.miraheze.org/wiki/$1",
+    "miraheze": "https://$2.miraheze.org/wiki/$1",
+}
+
+
+def interwiki_url(prefix: str, text: str, url_title) -> str:
+    """The URL of an interwiki link; ``url_title`` encodes a title for a URL."""
+    wiki, colon, rest = text.partition(":")
+    if prefix in FARM_INTERWIKI and colon and re.fullmatch(r"[a-z0-9]+", wiki) and wiki != "meta":
+        return FARM_INTERWIKI[prefix].replace("$2", wiki).replace("$1", url_title(rest))
+    return INTERWIKI[prefix].replace("$1", url_title(text))
 
 _SPACES = re.compile(r"[\s_\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 # Characters MediaWiki never allows in a title ($wgLegalTitleChars is the complement).
