@@ -237,6 +237,30 @@ class TreeError(Exception):
     """The destination cannot be written; the message names it."""
 
 
+def _swap_in(changed: list[str], staging: Path, dest: Path) -> None:
+    """Move staged files into place; on any failure, put every old file back."""
+    backup = staging / ".previous"
+    done: list[tuple[Path, Path | None]] = []  # (target, its backup or None if it was new)
+    try:
+        for relative in changed:
+            target = dest / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            saved = None
+            if target.exists():
+                saved = backup / relative
+                saved.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(target, saved)
+            done.append((target, saved))
+            os.replace(staging / relative, target)
+    except OSError:
+        for target, saved in reversed(done):
+            if saved is not None:
+                os.replace(saved, target)
+            elif target.exists():
+                target.unlink()
+        raise
+
+
 def write_tree(files: dict[str, str], dest: Path) -> tuple[int, int]:
     """Make ``dest`` hold exactly ``files`` in the managed places; return (written, removed).
 
@@ -267,10 +291,7 @@ def write_tree(files: dict[str, str], dest: Path) -> tuple[int, int]:
             staged.parent.mkdir(parents=True, exist_ok=True)
             staged.write_bytes(data)
             changed.append(relative)
-        for relative in changed:
-            target = dest / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / relative, target)
+        _swap_in(changed, staging, dest)
         removed = 0
         for relative in sorted(previous - set(files)):
             target = dest / relative
