@@ -5,7 +5,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "scripts"))
 
-from mw2sphinx.myst import URL_SCHEMES  # noqa: E402
+from mw2sphinx.myst import URL_SCHEMES
 
 # The wiki's name comes from the converted tree (_wiki/site.json), see mw2sphinx.sphinxext.
 project = "Wiki"

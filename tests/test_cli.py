@@ -89,8 +89,11 @@ def test_rerun_rewrites_only_changed_files(tmp_path):
     (wiki / "misc" / "Orphan.mediawiki").write_text("New text.", "utf-8")
     result = run("--source", str(wiki), "--dest", str(dest))
     assert result.returncode == 0
-    changed = {p.relative_to(dest).as_posix() for p in dest.rglob("*.md")
-               if p.stat().st_mtime_ns != times.get(p)}
+    changed = {
+        p.relative_to(dest).as_posix()
+        for p in dest.rglob("*.md")
+        if p.stat().st_mtime_ns != times.get(p)
+    }
     assert changed == {"pages/Orphan.md"}
 
 

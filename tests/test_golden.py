@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from golden import Case, read_cases, write_cases
-
 from mw2sphinx import titles as t
 from mw2sphinx.convert import convert_wiki
 from mw2sphinx.model import Page, SiteInfo, Wiki
@@ -52,8 +51,14 @@ def converted(path: Path) -> dict[str, str]:
     wiki = Wiki(site=SITE, pages=pages, redirects=REDIRECTS)
     result, index = convert_wiki(wiki, namespaces=namespaces)
     category_docnames = {k: v for k, v in index.docnames.items() if v.startswith("categories/")}
-    files = build_tree(result, wiki=wiki, namespaces=namespaces,
-                       category_docnames=category_docnames, redirects={}, report_json="")
+    files = build_tree(
+        result,
+        wiki=wiki,
+        namespaces=namespaces,
+        category_docnames=category_docnames,
+        redirects={},
+        report_json="",
+    )
     by_title = {p.title.full: p for p in result}
     return {
         case.name: files[by_title[case_title(n)].docname + ".md"].rstrip("\n")

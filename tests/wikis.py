@@ -42,8 +42,9 @@ def sphinx_build(srcdir: Path, outdir: Path, builder: str = "html") -> tuple[str
 
     write_conf_shim(srcdir)
     warnings = StringIO()
-    app = SphinxTestApp(builder, srcdir=srcdir, builddir=outdir, warning=warnings,
-                        status=StringIO(), freshenv=True)
+    app = SphinxTestApp(
+        builder, srcdir=srcdir, builddir=outdir, warning=warnings, status=StringIO(), freshenv=True
+    )
     try:
         app.build()
     finally:
@@ -55,5 +56,3 @@ def convert(source: Path, dest: Path, *args: str) -> int:
     from mw2sphinx.cli import main
 
     return main(["--source", str(source), "--dest", str(dest), "--quiet", *args])
-
-

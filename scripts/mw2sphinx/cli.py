@@ -30,24 +30,39 @@ def parser() -> argparse.ArgumentParser:
         "(index.md, pages/, categories/, special/ and the site data in _wiki/). Build it with "
         "'sphinx-build -c <project root> DEST OUT'.",
     )
-    p.add_argument("--source", default=str(DEFAULT_SOURCE),
-                   help="the wiki: a folder of .mediawiki files in the mirror layout "
-                   "(default: the shared AI Interpretability Wiki snapshot, %(default)s)")
-    p.add_argument("--dest", default=str(PROJECT_ROOT),
-                   help="folder to write the Sphinx source tree into; only the files the "
-                   "converter owns are touched (default: the project root, %(default)s)")
-    p.add_argument("--site-name", default=None,
-                   help="the wiki's name, for {{SITENAME}} and the site title, where the "
-                   f"source does not say it (default: {DEFAULT_SITE.name!r})")
-    p.add_argument("--article-url", default=None,
-                   help="URL of a page on the live wiki with $1 for the title, for links back "
-                   f"to the wiki (default: {DEFAULT_SITE.article_url!r})")
-    p.add_argument("--main-page", default="Main Page",
-                   help="title of the page that becomes the home page (default: %(default)s)")
-    p.add_argument("-q", "--quiet", action="store_true",
-                   help="print nothing but errors")
-    p.add_argument("-v", "--verbose", action="store_true",
-                   help="print every warning, not only the summary")
+    p.add_argument(
+        "--source",
+        default=str(DEFAULT_SOURCE),
+        help="the wiki: a folder of .mediawiki files in the mirror layout "
+        "(default: the shared AI Interpretability Wiki snapshot, %(default)s)",
+    )
+    p.add_argument(
+        "--dest",
+        default=str(PROJECT_ROOT),
+        help="folder to write the Sphinx source tree into; only the files the "
+        "converter owns are touched (default: the project root, %(default)s)",
+    )
+    p.add_argument(
+        "--site-name",
+        default=None,
+        help="the wiki's name, for {{SITENAME}} and the site title, where the "
+        f"source does not say it (default: {DEFAULT_SITE.name!r})",
+    )
+    p.add_argument(
+        "--article-url",
+        default=None,
+        help="URL of a page on the live wiki with $1 for the title, for links back "
+        f"to the wiki (default: {DEFAULT_SITE.article_url!r})",
+    )
+    p.add_argument(
+        "--main-page",
+        default="Main Page",
+        help="title of the page that becomes the home page (default: %(default)s)",
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    p.add_argument(
+        "-v", "--verbose", action="store_true", help="print every warning, not only the summary"
+    )
     return p
 
 
@@ -84,15 +99,23 @@ def main(argv: list[str] | None = None) -> int:
         if warning.kind == "template-unknown":
             name = warning.message.split("'")[1] if "'" in warning.message else warning.message
             report.unknown_templates.setdefault(name, []).append(warning.page)
-    category_docnames = {title: docname for title, docname in index.docnames.items()
-                         if docname.startswith("categories/")}
+    category_docnames = {
+        title: docname
+        for title, docname in index.docnames.items()
+        if docname.startswith("categories/")
+    }
     redirects = {}
     for title, docname in index.redirect_docnames.items():
         target = namespaces.parse(title)
         redirects[title] = (docname, index.locate(target)[1] if target else None)
-    files = build_tree(pages, wiki=wiki, namespaces=namespaces,
-                       category_docnames=category_docnames, redirects=redirects,
-                       report_json=report.to_json())
+    files = build_tree(
+        pages,
+        wiki=wiki,
+        namespaces=namespaces,
+        category_docnames=category_docnames,
+        redirects=redirects,
+        report_json=report.to_json(),
+    )
     try:
         written, removed = write_tree(files, Path(args.dest))
     except TreeError as error:
@@ -103,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
             for warning in sorted(report.warnings, key=WikiWarning.sort_key):
                 print(f"warning: {warning}", file=sys.stderr)
         print(report.summary())
-        print(f"{len(files)} files in {args.dest}: {written} written, {removed} removed, "
-              f"{time.monotonic() - started:.1f} s; report in _wiki/report.json")
+        print(
+            f"{len(files)} files in {args.dest}: {written} written, {removed} removed, "
+            f"{time.monotonic() - started:.1f} s; report in _wiki/report.json"
+        )
     return 0

@@ -8,7 +8,9 @@ wikilinks resolved against the whole page set.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
 import re
 from collections.abc import Iterator
 
@@ -16,7 +18,7 @@ import mwparserfromhell
 from mwparserfromhell.nodes import Tag, Wikilink
 
 from . import titles as t
-from .expand import PLACEHOLDER_RE, Expansion, expand_page
+from .expand import Expansion, expand_page
 from .model import Wiki
 from .myst import MystWriter, PageContext, Resolved, plain_text
 from .pandoc_ast import parse_fragments
@@ -43,6 +45,14 @@ class Prepared:
     lists: list[list[tuple[str, str]]]
     categories: list[tuple[str, str]]  # (category title, sort key)
     warnings: list[WikiWarning]
+
+    @functools.cached_property
+    def _numbers(self) -> dict[tuple[str, str], int]:
+        # Footnotes are numbered in the order refs are first cited, as MediaWiki does.
+        return {key: n for n, key in enumerate(dict.fromkeys(c.key for c in self.citations), 1)}
+
+    def footnote_label(self, key: tuple[str, str]) -> str:
+        return f"ref-{self._numbers[key]}"
 
 
 def _attribute(tag: Tag, name: str) -> str:
@@ -94,7 +104,9 @@ def prepare_page(text: str, *, title: t.Title, namespaces: t.Namespaces) -> Prep
             ):
                 name = _attribute(inner, "name")
                 if name and inner.contents is not None:
-                    define((_attribute(inner, "group") or group, name), str(inner.contents), str(inner))
+                    define(
+                        (_attribute(inner, "group") or group, name), str(inner.contents), str(inner)
+                    )
         keys = pending.pop(group, [])
         listed.update(keys)
         lists.append(keys)
@@ -125,10 +137,8 @@ def prepare_page(text: str, *, title: t.Title, namespaces: t.Namespaces) -> Prep
 
 
 def _replace(code, node, value: str) -> None:
-    try:
+    with contextlib.suppress(ValueError):  # already gone with an enclosing node
         code.replace(node, value, recursive=True)
-    except ValueError:
-        pass  # already removed with an enclosing node
 
 
 # --- the whole wiki -----------------------------------------------------------------
@@ -180,12 +190,20 @@ class SiteIndex:
 
 
 class _Context(PageContext):
-    def __init__(self, page: str, title: t.Title, index: SiteIndex, prepared: Prepared,
-                 expansion: Expansion, heading_labels: list[str | None], footnotes):
+    def __init__(
+        self,
+        page: str,
+        title: t.Title,
+        index: SiteIndex,
+        prepared: Prepared,
+        expansion: Expansion,
+        heading_labels: list[str | None],
+        ref_blocks: dict[tuple[str, str], list],
+    ):
         self.page, self.title, self.index = page, title, index
         self.prepared, self.expansion = prepared, expansion
         self.labels = heading_labels
-        self._footnotes = footnotes
+        self.ref_blocks = ref_blocks
         self.links: set[str] = set()
         self.red_links: set[str] = set()
         self.warnings: list[WikiWarning] = []
@@ -197,8 +215,16 @@ class _Context(PageContext):
     def heading_label(self, index: int) -> str | None:
         return self.labels[index] if index < len(self.labels) else None
 
-    def footnotes(self, list_number: int):
-        return self._footnotes(list_number)
+    def footnotes(self, list_number: int) -> list[tuple[str, list]]:
+        out = []
+        for key in self.prepared.lists[list_number]:
+            blocks = self.ref_blocks.get(key)
+            if blocks is None:
+                self.warn("ref", f"ref {key[1]!r} is cited but has no text", key[1])
+                message = f"Reference \u201c{key[1]}\u201d has no text in the wiki."
+                blocks = [{"t": "Para", "c": [{"t": "Str", "c": message}]}]
+            out.append((self.prepared.footnote_label(key), blocks))
+        return out
 
     def marker(self, text: str) -> Iterator[tuple[str, object]]:
         last = 0
@@ -206,7 +232,7 @@ class _Context(PageContext):
             kind, number = match.group(1), int(match.group(2))
             value: object | None = None
             if kind == "REF" and number < len(self.prepared.citations):
-                value = ("ref", _footnote_label(self.prepared, number))
+                value = ("ref", self.prepared.footnote_label(self.prepared.citations[number].key))
             elif kind == "LIST" and number < len(self.prepared.lists):
                 value = ("list", number)
             elif kind == "TPL" and number < len(self.expansion.placeholders):
@@ -227,12 +253,17 @@ class _Context(PageContext):
             self.warn("link", f"link to {target!r} is not a valid title", target)
             return Resolved("text")
         if parsed.interwiki:
-            url = t.interwiki_url(parsed.interwiki, parsed.text,
-                                  lambda text: _url_title(text, parsed.fragment))
+            url = t.interwiki_url(
+                parsed.interwiki, parsed.text, lambda text: _url_title(text, parsed.fragment)
+            )
             return Resolved("external", url)
         if not parsed.text:  # [[#Section]]
-            parsed = dataclasses.replace(parsed, namespace=self.title.namespace,
-                                         text=self.title.text, prefix=self.title.prefix)
+            parsed = dataclasses.replace(
+                parsed,
+                namespace=self.title.namespace,
+                text=self.title.text,
+                prefix=self.title.prefix,
+            )
         if parsed.namespace in {t.SPECIAL, t.MEDIA, t.FILE}:
             return Resolved("text", title=parsed.full)
         full, label = index.locate(parsed)
@@ -257,12 +288,6 @@ def _url_title(text: str, fragment: str) -> str:
 
     url = quote(text.replace(" ", "_"), safe="/:()!,'*;@$")
     return url + ("#" + quote(t.anchor(fragment), safe="") if fragment else "")
-
-
-def _footnote_label(prepared: Prepared, citation: int) -> str:
-    key = prepared.citations[citation].key
-    order = list(dict.fromkeys(c.key for c in prepared.citations))
-    return f"ref-{order.index(key) + 1}"
 
 
 def heading_anchors(blocks: list) -> list[str]:
@@ -304,8 +329,9 @@ def convert_wiki(wiki: Wiki, *, namespaces: t.Namespaces) -> tuple[list[Converte
         expansions[name] = expand_page(
             wiki.pages[name].text, wiki=wiki, title=page_titles[name], namespaces=namespaces
         )
-        prepared[name] = prepare_page(expansions[name].text, title=page_titles[name],
-                                      namespaces=namespaces)
+        prepared[name] = prepare_page(
+            expansions[name].text, title=page_titles[name], namespaces=namespaces
+        )
     # Category pages exist for every category with a page or with members.
     all_titles = dict(page_titles)
     for name in order:
@@ -316,11 +342,15 @@ def convert_wiki(wiki: Wiki, *, namespaces: t.Namespaces) -> tuple[list[Converte
         parsed = namespaces.title(source)
         if parsed is not None and parsed.full not in all_titles:
             redirect_titles[parsed.full] = parsed
-    names = t.docnames([*all_titles.values(), *redirect_titles.values()],
-                       main_page=wiki.site.main_page)
+    names = t.docnames(
+        [*all_titles.values(), *redirect_titles.values()], main_page=wiki.site.main_page
+    )
     redirect_docnames = {full: names.pop(full) for full in redirect_titles}
-    redirects = {namespaces.title(s).full: target for s, target in wiki.redirects.items()
-                 if namespaces.title(s) is not None}
+    redirects = {
+        namespaces.title(s).full: target
+        for s, target in wiki.redirects.items()
+        if namespaces.title(s) is not None
+    }
     # One pandoc batch for every body and every ref text of every page.
     fragments: list[str] = []
     where: list[tuple[str, object]] = []
@@ -339,8 +369,14 @@ def convert_wiki(wiki: Wiki, *, namespaces: t.Namespaces) -> tuple[list[Converte
         blocks = result.blocks
         if result.error is not None:
             recovered.add(name)
-            errors[name].append(WikiWarning(name, None, "markup",
-                                            f"pandoc could not read this part, shown as text: {result.error}"))
+            errors[name].append(
+                WikiWarning(
+                    name,
+                    None,
+                    "markup",
+                    f"pandoc could not read this part, shown as text: {result.error}",
+                )
+            )
             blocks = [{"t": "CodeBlock", "c": [["", [], []], fragment]}]
         if key is None:
             bodies[name] = blocks
@@ -368,34 +404,32 @@ def convert_wiki(wiki: Wiki, *, namespaces: t.Namespaces) -> tuple[list[Converte
         title = page_titles[name]
         prep, expansion = prepared[name], expansions[name]
 
-        def footnotes(list_number: int, prep=prep, name=name):
-            out = []
-            for key in prep.lists[list_number]:
-                label = f"ref-{list(dict.fromkeys(c.key for c in prep.citations)).index(key) + 1}"
-                blocks = ref_blocks[name].get(key)
-                if blocks is None:
-                    context.warn("ref", f"ref {key[1]!r} is cited but has no text", key[1])
-                    blocks = [{"t": "Para", "c": [{"t": "Str", "c": f"(reference {key[1]!r} has no text)"}]}]
-                out.append((label, blocks))
-            return out
-
-        context = _Context(expansion.text, title, index, prep, expansion,
-                           [sections[name][a] for a in anchors_of[name]], footnotes)
+        context = _Context(
+            wiki.pages[name].text,
+            title,
+            index,
+            prep,
+            expansion,
+            [sections[name][a] for a in anchors_of[name]],
+            ref_blocks[name],
+        )
         writer = MystWriter(context)
         markdown = writer.document(bodies[name])
-        converted.append(ConvertedPage(
-            title=title,
-            docname=names[name],
-            markdown=markdown,
-            display_title=_plain(expansion.display_title) or title.full,
-            sort_key=expansion.default_sort or "",
-            categories=prep.categories,
-            switches=expansion.switches,
-            heading_count=len(anchors_of[name]),
-            links=context.links,
-            red_links=context.red_links,
-            transcluded=expansion.transcluded,
-            warnings=expansion.warnings + prep.warnings + errors[name] + context.warnings,
-            recovered=name in recovered,
-        ))
+        converted.append(
+            ConvertedPage(
+                title=title,
+                docname=names[name],
+                markdown=markdown,
+                display_title=_plain(expansion.display_title) or title.full,
+                sort_key=expansion.default_sort or "",
+                categories=prep.categories,
+                switches=expansion.switches,
+                heading_count=len(anchors_of[name]),
+                links=context.links,
+                red_links=context.red_links,
+                transcluded=expansion.transcluded,
+                warnings=expansion.warnings + prep.warnings + errors[name] + context.warnings,
+                recovered=name in recovered,
+            )
+        )
     return converted, index

@@ -234,11 +234,13 @@ def _expand_template(node: Template, ctx: _Context, params, depth: int) -> str:
             return _placeholder(ctx, title.full)
         return f"[[:{title.full}]]"  # MediaWiki shows a missing page as a red link
     if title.full in ctx.stack:
-        ctx.warn("template-loop", f"transclusion loop: {' -> '.join(ctx.stack)} -> {title.full}", line)
+        ctx.warn(
+            "template-loop", f"transclusion loop: {' -> '.join(ctx.stack)} -> {title.full}", line
+        )
         return f'<span class="error">Template loop detected: [[:{title.full}]]</span>'
     arguments = _arguments(node, ctx, params, depth)
     outer_stack, outer_line = ctx.stack, ctx.stack_line
-    ctx.stack = outer_stack + (title.full,)
+    ctx.stack = (*outer_stack, title.full)
     if depth == 0:
         ctx.stack_line = line
     try:
@@ -287,4 +289,3 @@ def expand_page(text: str, *, wiki: Wiki, title: Title, namespaces: Namespaces) 
     result.text = expanded
     result.switches = switches | more
     return result
-

@@ -89,7 +89,7 @@ def plain_text(inlines: list) -> str:
         elif kind in {"Code", "Math"}:
             out.append(content[1])
         elif kind in {"Link", "Image", "Span"}:
-            out.append(plain_text(content[1] if kind != "Span" else content[1]))
+            out.append(plain_text(content[1]))
         elif kind == "Quoted":
             out.append('"' + plain_text(content[1]) + '"')
         elif kind == "Cite":
@@ -344,7 +344,7 @@ class MystWriter:
     # tables
 
     def table(self, content: list) -> str:
-        _attr, caption, colspecs, head, bodies, foot = content
+        _attr, caption, _colspecs, head, bodies, foot = content
         rows: list[tuple[bool, list]] = []
         for row in head[1]:
             rows.append((True, row[1]))
@@ -544,7 +544,11 @@ class MystWriter:
 
     def note(self, blocks: list) -> str:
         self.ctx.warn("ref", "a footnote that is not a <ref> was kept inline")
-        return " (" + " ".join(self.inlines(b["c"]) for b in blocks if b["t"] in {"Para", "Plain"}) + ")"
+        return (
+            " ("
+            + " ".join(self.inlines(b["c"]) for b in blocks if b["t"] in {"Para", "Plain"})
+            + ")"
+        )
 
 
 def _find_close(nodes: list, start: int, name: str) -> int | None:

@@ -74,7 +74,9 @@ class Report:
             "redirects": self.redirects,
             "failures": sorted(self.failures, key=lambda f: f["origin"]),
             "warnings_by_kind": dict(sorted(Counter(w.kind for w in self.warnings).items())),
-            "warnings": [dataclasses.asdict(w) for w in sorted(self.warnings, key=WikiWarning.sort_key)],
+            "warnings": [
+                dataclasses.asdict(w) for w in sorted(self.warnings, key=WikiWarning.sort_key)
+            ],
             "red_links": {k: sorted(set(v)) for k, v in sorted(self.red_links.items())},
             "unknown_templates": {
                 k: sorted(set(v)) for k, v in sorted(self.unknown_templates.items())

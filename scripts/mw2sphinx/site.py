@@ -54,8 +54,9 @@ def _sort_key(text: str) -> tuple[str, str]:
     return (text.casefold(), text)
 
 
-def _toctree(docnames: list[str], *, caption: str = "", hidden: bool = False,
-             maxdepth: int = 1) -> str:
+def _toctree(
+    docnames: list[str], *, caption: str = "", hidden: bool = False, maxdepth: int = 1
+) -> str:
     if not docnames:
         return ""
     options = [f":maxdepth: {maxdepth}"]
@@ -90,9 +91,15 @@ def _page_file(page: ConvertedPage, categories: dict[str, Category]) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def build_tree(pages: list[ConvertedPage], *, wiki: Wiki, namespaces: t.Namespaces,
-               category_docnames: dict[str, str],
-               redirects: dict[str, tuple[str, str | None]], report_json: str) -> dict[str, str]:
+def build_tree(
+    pages: list[ConvertedPage],
+    *,
+    wiki: Wiki,
+    namespaces: t.Namespaces,
+    category_docnames: dict[str, str],
+    redirects: dict[str, tuple[str, str | None]],
+    report_json: str,
+) -> dict[str, str]:
     """Every file of the site tree, by path relative to the destination."""
     by_title = {p.title.full: p for p in pages}
     categories: dict[str, Category] = {}
@@ -130,30 +137,38 @@ def build_tree(pages: list[ConvertedPage], *, wiki: Wiki, namespaces: t.Namespac
                 if not cycle and ancestor != sub:
                     parent_of[sub] = name
     roots = [c for n, c in categories.items() if n not in parent_of]
-    for name, category in categories.items():
+    for category in categories.values():
         files[category.docname + ".md"] = _category_file(category, categories, parent_of)
     uncategorized = sorted(
-        (p for p in pages if not p.categories and p.title.namespace != t.CATEGORY
-         and p.docname != "index"),
+        (
+            p
+            for p in pages
+            if not p.categories and p.title.namespace != t.CATEGORY and p.docname != "index"
+        ),
         key=lambda p: _sort_key(p.sort_key or p.title.text),
     )
     special: list[str] = []
     if uncategorized:
         files["special/uncategorized.md"] = _listing_page(
-            "special/uncategorized", "Uncategorized pages",
-            "Pages that are in no category.", [p.docname for p in uncategorized])
+            "special/uncategorized",
+            "Uncategorized pages",
+            "Pages that are in no category.",
+            [p.docname for p in uncategorized],
+        )
         special.append("special/uncategorized")
     files.update(_redirect_files(redirects))
     home = by_title.get(wiki.site.main_page)
     files["index.md"] = _home_file(home, wiki, categories, roots, special)
-    files["_wiki/site.json"] = json.dumps(_site_data(wiki, pages), indent=1,
-                                          ensure_ascii=False, sort_keys=True) + "\n"
+    files["_wiki/site.json"] = (
+        json.dumps(_site_data(wiki, pages), indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+    )
     files["_wiki/report.json"] = report_json
     return files
 
 
-def _category_file(category: Category, categories: dict[str, Category],
-                   parent_of: dict[str, str]) -> str:
+def _category_file(
+    category: Category, categories: dict[str, Category], parent_of: dict[str, str]
+) -> str:
     name = category.title.text
     parts = []
     if category.page is not None:
@@ -163,22 +178,34 @@ def _category_file(category: Category, categories: dict[str, Category],
     parts.append(f"({t.label(category.docname)})=\n# {_heading(name)}\n")
     if category.page is not None and category.page.markdown.strip():
         parts.append(category.page.markdown.strip() + "\n")
-    nested = [s for _, s in sorted(category.subcategories, key=lambda x: _sort_key(x[0]))
-              if parent_of.get(s) == category.title.full]
-    linked = [s for _, s in sorted(category.subcategories, key=lambda x: _sort_key(x[0]))
-              if parent_of.get(s) != category.title.full and s in categories]
+    nested = [
+        s
+        for _, s in sorted(category.subcategories, key=lambda x: _sort_key(x[0]))
+        if parent_of.get(s) == category.title.full
+    ]
+    linked = [
+        s
+        for _, s in sorted(category.subcategories, key=lambda x: _sort_key(x[0]))
+        if parent_of.get(s) != category.title.full and s in categories
+    ]
     members = [d for _, d in sorted(category.members, key=lambda x: _sort_key(x[0]))]
     if nested or linked:
         count = len(nested) + len(linked)
-        parts.append(f"## Subcategories\n\nThis category has {count} subcategor"
-                     f"{'y' if count == 1 else 'ies'}.\n")
+        parts.append(
+            f"## Subcategories\n\nThis category has {count} subcategor"
+            f"{'y' if count == 1 else 'ies'}.\n"
+        )
         parts.append(_toctree([categories[s].docname for s in nested]))
         for s in linked:
-            parts.append(f"- [{escape(categories[s].title.text)}](#{t.label(categories[s].docname)})\n")
+            parts.append(
+                f"- [{escape(categories[s].title.text)}](#{t.label(categories[s].docname)})\n"
+            )
     heading = escape(f"Pages in category \u201c{name}\u201d")
     count = len(members)
-    parts.append(f"## {heading}\n\nThe following {count} page{'s are' if count != 1 else ' is'}"
-                 " in this category.\n")
+    parts.append(
+        f"## {heading}\n\nThe following {count} page{'s are' if count != 1 else ' is'}"
+        " in this category.\n"
+    )
     parts.append(_toctree(members))
     if category.page is not None:
         parts.append(_category_footer(category.page, categories))
@@ -186,8 +213,10 @@ def _category_file(category: Category, categories: dict[str, Category],
 
 
 def _listing_page(docname: str, title: str, intro: str, members: list[str]) -> str:
-    return (f"---\nhide-toc: true\n---\n\n({t.label(docname)})=\n# {title}\n\n{intro}\n\n"
-            + _toctree(members))
+    return (
+        f"---\nhide-toc: true\n---\n\n({t.label(docname)})=\n# {title}\n\n{intro}\n\n"
+        + _toctree(members)
+    )
 
 
 def _redirect_files(redirects: dict[str, tuple[str, str | None]]) -> dict[str, str]:
@@ -202,8 +231,13 @@ def _redirect_files(redirects: dict[str, tuple[str, str | None]]) -> dict[str, s
     return files
 
 
-def _home_file(home: ConvertedPage | None, wiki: Wiki, categories: dict[str, Category],
-               roots: list[Category], special: list[str]) -> str:
+def _home_file(
+    home: ConvertedPage | None,
+    wiki: Wiki,
+    categories: dict[str, Category],
+    roots: list[Category],
+    special: list[str],
+) -> str:
     root_docnames = [c.docname for c in sorted(roots, key=lambda c: _sort_key(c.title.text))]
     navigation = _toctree(root_docnames, caption="Categories", hidden=True)
     navigation += "\n" + _toctree(special, caption="Special pages", hidden=True) if special else ""
@@ -275,7 +309,9 @@ def write_tree(files: dict[str, str], dest: Path) -> tuple[int, int]:
         raise TreeError(f"{dest}: cannot be written ({error.strerror or error})") from None
     manifest_path = dest / MANIFEST
     try:
-        previous = set(json.loads(manifest_path.read_text("utf-8"))) if manifest_path.exists() else set()
+        previous = (
+            set(json.loads(manifest_path.read_text("utf-8"))) if manifest_path.exists() else set()
+        )
     except (OSError, ValueError):
         previous = set()
     files = dict(files)

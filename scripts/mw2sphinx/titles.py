@@ -67,6 +67,7 @@ def interwiki_url(prefix: str, text: str, url_title) -> str:
         return FARM_INTERWIKI[prefix].replace("$2", wiki).replace("$1", url_title(rest))
     return INTERWIKI[prefix].replace("$1", url_title(text))
 
+
 _SPACES = re.compile(r"[\s_\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 # Characters MediaWiki never allows in a title ($wgLegalTitleChars is the complement).
 _ILLEGAL = re.compile(r"[#<>\[\]|{}\x00-\x1f\x7f\ufffd]")
