@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from golden import Case, read_cases, write_cases
+from wikis import sphinx_build
 from mw2sphinx import titles as t
 from mw2sphinx.convert import convert_wiki
 from mw2sphinx.model import Page, SiteInfo, Wiki
@@ -38,8 +39,8 @@ def case_title(number: int) -> str:
 
 
 @functools.cache
-def converted(path: Path) -> dict[str, str]:
-    """Convert every case of one golden file in one wiki; the page file of each case."""
+def converted_tree(path: Path) -> dict[str, str]:
+    """Convert every case of one golden file as a page of one wiki; the site tree."""
     cases = read_cases(path)
     namespaces = t.Namespaces(SITE)
     pages = {}
@@ -51,7 +52,7 @@ def converted(path: Path) -> dict[str, str]:
     wiki = Wiki(site=SITE, pages=pages, redirects=REDIRECTS)
     result, index = convert_wiki(wiki, namespaces=namespaces)
     category_docnames = {k: v for k, v in index.docnames.items() if v.startswith("categories/")}
-    files = build_tree(
+    return build_tree(
         result,
         wiki=wiki,
         namespaces=namespaces,
@@ -59,10 +60,14 @@ def converted(path: Path) -> dict[str, str]:
         redirects={},
         report_json="",
     )
-    by_title = {p.title.full: p for p in result}
+
+
+def converted(path: Path) -> dict[str, str]:
+    """The page file of each case of a golden file, by case name."""
+    files = converted_tree(path)
     return {
-        case.name: files[by_title[case_title(n)].docname + ".md"].rstrip("\n")
-        for n, case in enumerate(cases, 1)
+        case.name: files[f"pages/Case_{n}.md"].rstrip("\n")
+        for n, case in enumerate(read_cases(path), 1)
     }
 
 
@@ -86,3 +91,15 @@ def test_golden(path: Path, case: Case, request):
 
 def test_golden_files_exist():
     assert len(FILES) >= 5
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_golden_output_builds_without_warnings(path: Path, tmp_path):
+    """The whole tree of a golden file's cases, as written, builds with no Sphinx warning."""
+    src = tmp_path / "src"
+    for relative, content in converted_tree(path).items():
+        target = src / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content, "utf-8")
+    warnings, _html = sphinx_build(src, tmp_path / "build")
+    assert warnings == ""

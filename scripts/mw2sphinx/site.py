@@ -110,7 +110,7 @@ def build_tree(
         if name not in categories:
             categories[name] = Category(namespaces.title(name), docname, None, [], [])
     for page in pages:
-        for name, key in dict.fromkeys(page.categories):
+        for name, key in dict(page.categories).items():  # the last sort key wins
             sort_key = key or page.sort_key or page.title.text
             if page.title.namespace == t.CATEGORY:
                 categories[name].subcategories.append((sort_key, page.title.full))
