@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 from golden import Case, read_cases, write_cases
-from wikis import sphinx_build
 from mw2sphinx import titles as t
 from mw2sphinx.convert import convert_wiki
 from mw2sphinx.model import Page, SiteInfo, Wiki
 from mw2sphinx.site import build_tree
+from wikis import sphinx_build
 
 GOLDEN = Path(__file__).parent / "golden"
 FILES = sorted(GOLDEN.glob("*.golden"))
