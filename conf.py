@@ -9,8 +9,8 @@ from mw2sphinx.myst import URL_SCHEMES
 
 # The wiki's name comes from the converted tree (_wiki/site.json), see mw2sphinx.sphinxext.
 project = "Wiki"
-author = ""
-copyright = ""
+# The wiki's text as its editors typed it: no curly quotes, dashes or ellipses added.
+smartquotes = False
 
 extensions = ["myst_parser", "sphinx_design", "mw2sphinx.sphinxext"]
 source_suffix = {".md": "markdown"}
@@ -29,5 +29,6 @@ myst_footnote_sort = False
 html_theme = "furo"
 html_title = ""
 html_last_updated_fmt = None
+html_show_copyright = False
 html_copy_source = False
 html_show_sourcelink = False
