@@ -54,7 +54,12 @@ def inline_code(text: str) -> str:
 
 
 def url_destination(url: str) -> str:
-    """A link destination that cannot end the link early or carry markup."""
+    """A link destination that cannot end the link early or carry markup.
+
+    URLs with parentheses (Wikipedia's disambiguations) keep them, inside ``<…>``.
+    """
+    if "(" in url or ")" in url:
+        return "<" + quote(url, safe="/:@!$&'()*+,;=?#%~-._") + ">"
     return quote(url, safe="/:@!$&'*+,;=?#%~-._")
 
 
