@@ -264,7 +264,12 @@ class _Context(PageContext):
                 text=self.title.text,
                 prefix=self.title.prefix,
             )
-        if parsed.namespace in {t.SPECIAL, t.MEDIA, t.FILE}:
+        if parsed.namespace == t.SPECIAL:
+            docname = t.special_docname(parsed)
+            if docname is None:
+                return Resolved("text", title=parsed.full)
+            return Resolved("internal", t.label(docname), title=parsed.full)
+        if parsed.namespace in {t.MEDIA, t.FILE}:
             return Resolved("text", title=parsed.full)
         full, label = index.locate(parsed)
         if label is None:

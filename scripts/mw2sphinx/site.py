@@ -139,26 +139,11 @@ def build_tree(
     roots = [c for n, c in categories.items() if n not in parent_of]
     for category in categories.values():
         files[category.docname + ".md"] = _category_file(category, categories, parent_of)
-    uncategorized = sorted(
-        (
-            p
-            for p in pages
-            if not p.categories and p.title.namespace != t.CATEGORY and p.docname != "index"
-        ),
-        key=lambda p: _sort_key(p.sort_key or p.title.text),
-    )
-    special: list[str] = []
-    if uncategorized:
-        files["special/uncategorized.md"] = _listing_page(
-            "special/uncategorized",
-            "Uncategorized pages",
-            "Pages that are in no category.",
-            [p.docname for p in uncategorized],
-        )
-        special.append("special/uncategorized")
+    special = special_pages(pages, categories)
+    files.update({docname + ".md": content for docname, content in special.items()})
     files.update(_redirect_files(redirects))
     home = by_title.get(wiki.site.main_page)
-    files["index.md"] = _home_file(home, wiki, categories, roots, special)
+    files["index.md"] = _home_file(home, wiki, categories, roots, sorted(special))
     files["_wiki/site.json"] = (
         json.dumps(_site_data(wiki, pages), indent=1, ensure_ascii=False, sort_keys=True) + "\n"
     )
@@ -212,11 +197,67 @@ def _category_file(
     return "\n".join(p for p in parts if p)
 
 
-def _listing_page(docname: str, title: str, intro: str, members: list[str]) -> str:
-    return (
-        f"---\nhide-toc: true\n---\n\n({t.label(docname)})=\n# {title}\n\n{intro}\n\n"
-        + _toctree(members)
+def _special_page(docname: str, title: str, intro: str, body: str = "") -> str:
+    head = f"---\nhide-toc: true\n---\n\n({t.label(docname)})=\n# {title}\n\n{intro}\n"
+    return head + ("\n" + body if body else "")
+
+
+def _link(page: ConvertedPage) -> str:
+    return f"[{escape(page.title.full)}](#{t.label(page.docname)})"
+
+
+def special_pages(pages: list[ConvertedPage], categories: dict[str, Category]) -> dict[str, str]:
+    """The special pages of the site (every document of titles.SPECIAL_PAGES), by docname."""
+    articles = sorted(
+        (p for p in pages if p.title.namespace != t.CATEGORY),
+        key=lambda p: _sort_key(p.title.full),
     )
+    uncategorized = [p for p in articles if not p.categories and p.docname != "index"]
+    wanted: dict[str, set[str]] = {}
+    for page in pages:
+        for missing in page.red_links:
+            wanted.setdefault(missing, set()).add(page.title.full)
+    by_title = {p.title.full: p for p in pages}
+    wanted_lines = [
+        f"- {escape(title)} ({len(wanted[title])} link{'s' if len(wanted[title]) != 1 else ''}:"
+        f" {', '.join(_link(by_title[w]) for w in sorted(wanted[title], key=_sort_key))})"
+        for title in sorted(wanted, key=lambda w: (-len(wanted[w]), _sort_key(w)))
+    ]
+    category_lines = [
+        f"- [{escape(c.title.text)}](#{t.label(c.docname)}) ({len(c.members)} members)"
+        for c in sorted(categories.values(), key=lambda c: _sort_key(c.title.text))
+    ]
+    return {
+        "special/allpages": _special_page(
+            "special/allpages",
+            "All pages",
+            "Every page of the wiki, in alphabetical order.",
+            "\n".join(f"- {_link(p)}" for p in articles) + "\n",
+        ),
+        "special/categories": _special_page(
+            "special/categories",
+            "Categories",
+            "Every category of the wiki.",
+            "\n".join(category_lines) + "\n" if category_lines else "",
+        ),
+        "special/wanted": _special_page(
+            "special/wanted",
+            "Wanted pages",
+            "Pages that are linked to but do not exist, with the pages that link to them.",
+            "\n".join(wanted_lines) + "\n" if wanted_lines else "",
+        ),
+        "special/uncategorized": _special_page(
+            "special/uncategorized",
+            "Uncategorized pages",
+            "Pages that are in no category.",
+            _toctree([p.docname for p in uncategorized]),
+        ),
+        "special/random": _special_page(
+            "special/random",
+            "Random page",
+            "This page takes you to a random article.",
+        ),
+    }
 
 
 def _redirect_files(redirects: dict[str, tuple[str, str | None]]) -> dict[str, str]:

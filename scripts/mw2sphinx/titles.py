@@ -68,6 +68,17 @@ def interwiki_url(prefix: str, text: str, url_title) -> str:
     return INTERWIKI[prefix].replace("$1", url_title(text))
 
 
+#: Special pages the site has, by MediaWiki's names and aliases (compared case-insensitively,
+#: without spaces), to their documents; site.py writes every one of them.
+SPECIAL_PAGES: Mapping[str, str] = {
+    "random": "special/random",
+    "randompage": "special/random",
+    "allpages": "special/allpages",
+    "categories": "special/categories",
+    "wantedpages": "special/wanted",
+    "uncategorizedpages": "special/uncategorized",
+}
+
 _SPACES = re.compile(r"[\s_\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 # Characters MediaWiki never allows in a title ($wgLegalTitleChars is the complement).
 _ILLEGAL = re.compile(r"[#<>\[\]|{}\x00-\x1f\x7f\ufffd]")
@@ -155,6 +166,12 @@ class Namespaces:
         if parsed is None or parsed.interwiki:
             return None
         return parsed
+
+
+def special_docname(title: Title) -> str | None:
+    """The document of a ``Special:`` page the site has, if it has it."""
+    name = title.text.split("/", 1)[0].replace(" ", "").casefold()
+    return SPECIAL_PAGES.get(name)
 
 
 def _key(name: str) -> str:
