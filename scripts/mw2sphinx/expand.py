@@ -14,6 +14,7 @@ from collections.abc import Callable
 import mwparserfromhell
 from mwparserfromhell.nodes import Argument, Comment, Tag, Template, Text
 
+from . import parser_functions
 from .model import Wiki
 from .report import WikiWarning, line_of
 from .titles import TEMPLATE, Namespaces, Title
@@ -161,7 +162,18 @@ def _line(ctx: _Context, node_text: str) -> int | None:
 def _expand(text: str, ctx: _Context, params: dict[str, str] | None, depth: int) -> str:
     if depth > MAX_DEPTH:
         raise _Limit(f"templates nested more than {MAX_DEPTH} deep")
+    text = _EXPR_HEAD.sub(_hide_comparisons, text)
     return _expand_code(mwparserfromhell.parse(text, skip_style_tags=True), ctx, params, depth)
+
+
+# mwparserfromhell takes "{{#expr: 2 > 1}}" for text, as "<" and ">" cannot be in a title;
+# they are hidden from it in expression heads and put back for the evaluation.
+_EXPR_HEAD = re.compile(r"\{\{\s*#(?:if)?expr\s*:[^|{}]*", re.IGNORECASE)
+HIDDEN_LT, HIDDEN_GT = "\ue000", "\ue001"
+
+
+def _hide_comparisons(match: re.Match[str]) -> str:
+    return match.group(0).replace("<", HIDDEN_LT).replace(">", HIDDEN_GT)
 
 
 def _expand_code(code, ctx: _Context, params: dict[str, str] | None, depth: int) -> str:
@@ -205,24 +217,32 @@ def _expand_template(node: Template, ctx: _Context, params, depth: int) -> str:
     ctx.calls += 1
     if ctx.calls > MAX_CALLS:
         raise _Limit(f"more than {MAX_CALLS:,} template calls")
-    name = _expand(str(node.name), ctx, params, depth).strip()
     line = _line(ctx, str(node)) if depth == 0 else ctx.stack_line
+    raw_head, raw_colon, raw_rest = str(node.name).partition(":")
+    function = raw_head.strip()
+    if raw_colon and (function.startswith("#") or function.lower() in parser_functions.FUNCTIONS):
+        return _call_function(node, function, raw_rest, ctx, params, depth, line)
+    name = _expand(str(node.name), ctx, params, depth).strip()
     head, colon, rest = name.partition(":")
     word = head.strip()
-    if word.upper() in {"DISPLAYTITLE"} and colon:
+    if word.upper() == "DISPLAYTITLE" and colon:
         ctx.result.display_title = rest.strip()
         return ""
     if word.upper() in {"DEFAULTSORT", "DEFAULTSORTKEY", "DEFAULTCATEGORYSORT"} and colon:
         ctx.result.default_sort = rest.strip()
         return ""
+    if word.lower() in {"ns", "nse"} and colon:
+        number = ctx.namespaces.lookup(rest.strip())
+        if rest.strip().lstrip("-").isdigit():
+            number = int(rest.strip())
+        return ctx.namespaces.names.get(number, "") if number is not None else ""
+    if word.lower() in {"fullurl", "localurl", "canonicalurl"} and colon:
+        return ctx.wiki.site.article_url.replace("$1", rest.strip().replace(" ", "_"))
     magic = _magic_words(ctx)
     if not colon and (name in magic or name.upper() in magic) and not node.params:
         return magic.get(name, magic.get(name.upper()))(name)
     if word.lower() in {"subst", "safesubst", "msgnw"} and colon:
         name = rest
-    if name.startswith("#"):
-        ctx.warn("parser-function", f"parser function {word!r} is not supported", line)
-        return _placeholder(ctx, "{{" + word + "}}")
     title = ctx.namespaces.title(name, default_namespace=TEMPLATE)
     if title is None:
         return str(node)  # not a template call after all: MediaWiki shows it as text
@@ -251,6 +271,28 @@ def _expand_template(node: Template, ctx: _Context, params, depth: int) -> str:
     if body.startswith(_BLOCK_START):
         body = "\n" + body
     return body
+
+
+def _call_function(
+    node: Template, function: str, first: str, ctx: _Context, params, depth: int, line: int | None
+) -> str:
+    """A parser function: its arguments are expanded only where it takes them."""
+
+    def expand(text: str) -> str:
+        return _expand(text, ctx, params, depth)
+
+    def exists(name: str) -> bool:
+        title = ctx.namespaces.title(name)
+        return title is not None and (
+            title.full in ctx.wiki.pages or title.full in ctx.wiki.redirects
+        )
+
+    arguments = [str(param) for param in node.params]
+    result = parser_functions.call(function, first, arguments, expand, exists=exists)
+    if result is None:
+        ctx.warn("parser-function", f"parser function {function!r} is not supported", line)
+        return _placeholder(ctx, f"{function}:{first.strip()}")
+    return result
 
 
 def _arguments(node: Template, ctx: _Context, params, depth: int) -> dict[str, str]:
@@ -285,7 +327,7 @@ def expand_page(text: str, *, wiki: Wiki, title: Title, namespaces: Namespaces) 
         ctx.warn("template-limit", "expansion stopped: markup nested too deeply", None)
         expanded = viewed
     # Switches can come from transcluded text too.
-    expanded, more = pull_switches(expanded)
+    expanded, more = pull_switches(expanded.replace(HIDDEN_LT, "<").replace(HIDDEN_GT, ">"))
     result.text = expanded
     result.switches = switches | more
     return result

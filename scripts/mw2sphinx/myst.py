@@ -154,6 +154,19 @@ SPAN_TAGS = {
     "h6": "", "hr": "", "br": "", "pre": "", "nowiki": "", "references": "", "ref": "",
     "gallery": "", "poem": "", "math": "", "syntaxhighlight": "", "source": "",
 }  # fmt: skip
+#: HTML tags pandoc leaves raw when they have attributes, to the nodes they mean.
+SEMANTIC_TAGS: dict[str, Callable[[list], dict]] = {
+    "b": lambda inner: {"t": "Strong", "c": inner},
+    "strong": lambda inner: {"t": "Strong", "c": inner},
+    "i": lambda inner: {"t": "Emph", "c": inner},
+    "em": lambda inner: {"t": "Emph", "c": inner},
+    "sub": lambda inner: {"t": "Subscript", "c": inner},
+    "sup": lambda inner: {"t": "Superscript", "c": inner},
+    "code": lambda inner: {"t": "Code", "c": [["", [], []], plain_text(inner)]},
+    "tt": lambda inner: {"t": "Code", "c": [["", [], []], plain_text(inner)]},
+    "kbd": lambda inner: {"t": "Code", "c": [["", [], []], plain_text(inner)]},
+    "samp": lambda inner: {"t": "Code", "c": [["", [], []], plain_text(inner)]},
+}
 _HTML_TAG = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9]*)\b[^>]*?(/?)\s*>\Z", re.DOTALL)
 
 
@@ -504,10 +517,14 @@ class MystWriter:
             if match and not match.group(1) and not match.group(3):
                 name = match.group(2).lower()
                 css = SPAN_TAGS.get(name)
-                if css:
+                if css or name in SEMANTIC_TAGS:
                     end = _find_close(nodes, i + 1, name)
                     if end is not None:
-                        out.append({"t": "WikiSpan", "c": [css, nodes[i + 1 : end]]})
+                        inner = nodes[i + 1 : end]
+                        if name in SEMANTIC_TAGS:
+                            out.append(SEMANTIC_TAGS[name](inner))
+                        else:
+                            out.append({"t": "WikiSpan", "c": [css, inner]})
                         i = end + 1
                         continue
             out.append(node)
