@@ -36,6 +36,22 @@ class Page:
 
 
 @dataclasses.dataclass(frozen=True)
+class WikiFile:
+    """An uploaded file (image, PDF …) as the source describes it."""
+
+    title: str  # the file page's full title ("File:Diagram.png")
+    url: str = ""  # where the wiki serves the file
+    size: int | None = None
+    sha1: str | None = None  # hex digest of the file's bytes
+    mime: str = ""
+    width: int | None = None
+    height: int | None = None
+    timestamp: str | None = None  # ISO 8601, UTC
+    #: a local copy, when the source has one (a path relative to the source folder).
+    path: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
 class SourceFailure:
     """A source entry that could not be read as a page."""
 
@@ -50,4 +66,5 @@ class Wiki:
     site: SiteInfo
     pages: Mapping[str, Page]  # by full title
     redirects: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    files: Mapping[str, WikiFile] = dataclasses.field(default_factory=dict)  # by file page title
     failures: tuple[SourceFailure, ...] = ()
