@@ -21,12 +21,13 @@ from . import titles as t
 from .expand import Expansion, expand_page
 from .model import Wiki
 from .myst import MystWriter, PageContext, Resolved, plain_text
-from .pandoc_ast import parse_fragments
+from .pandoc_ast import parse_fragments, recover
 from .report import WikiWarning, find_line
 
 REF_MARKER = "MWxQzREF{}Q"
 LIST_MARKER = "MWxQzLIST{}Q"
-_MARKER_RE = re.compile(r"MWxQz(REF|LIST|TPL)(\d+)Q")
+_MARKER_RE = re.compile(r"MWxQz(REF|TPL)(\d+)Q")
+_LIST_RE = re.compile(r"MWxQzLIST(\d+)Q")
 
 
 @dataclasses.dataclass
@@ -55,6 +56,95 @@ class Prepared:
         return f"ref-{self._numbers[key]}"
 
 
+#: Tags MediaWiki lets through (its Sanitizer's list and the extension tags it knows);
+#: any other tag is shown as text.
+ALLOWED_TAGS = frozenset(
+    [
+        "b",
+        "bdi",
+        "bdo",
+        "del",
+        "i",
+        "ins",
+        "u",
+        "font",
+        "big",
+        "small",
+        "sub",
+        "sup",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "cite",
+        "code",
+        "em",
+        "s",
+        "strike",
+        "strong",
+        "tt",
+        "var",
+        "div",
+        "center",
+        "blockquote",
+        "ol",
+        "ul",
+        "dl",
+        "table",
+        "caption",
+        "thead",
+        "tbody",
+        "tfoot",
+        "pre",
+        "ruby",
+        "rb",
+        "rp",
+        "rt",
+        "rtc",
+        "p",
+        "span",
+        "abbr",
+        "dfn",
+        "kbd",
+        "samp",
+        "data",
+        "time",
+        "mark",
+        "br",
+        "wbr",
+        "hr",
+        "li",
+        "dt",
+        "dd",
+        "td",
+        "th",
+        "tr",
+        "q",
+        "ref",
+        "references",
+        "nowiki",
+        "math",
+        "syntaxhighlight",
+        "source",
+        "poem",
+        "gallery",
+        "includeonly",
+        "noinclude",
+        "onlyinclude",
+        "templatestyles",
+        "indicator",
+        "chem",
+        "ce",
+        "score",
+        "graph",
+        "timeline",
+        "categorytree",
+    ]
+)
+
+
 def _attribute(tag: Tag, name: str) -> str:
     for attribute in tag.attributes:
         if str(attribute.name).strip().lower() == name:
@@ -62,9 +152,56 @@ def _attribute(tag: Tag, name: str) -> str:
     return ""
 
 
+# --- tags pandoc does not know, rewritten as wikitext it does ---------------------------
+
+_POEM = re.compile(r"<poem(?:\s[^>]*)?>(.*?)</poem\s*>", re.IGNORECASE | re.DOTALL)
+_INLINE_HIGHLIGHT = re.compile(
+    r"<(syntaxhighlight|source)\b([^>]*)\binline\b([^>]*)>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL
+)
+_BLOCK_MATH = re.compile(
+    r"<math\b[^>]*\bdisplay\s*=\s*[\"']?block[\"']?[^>]*>(.*?)</math\s*>[ \t]*",
+    re.IGNORECASE | re.DOTALL,
+)
+_GALLERY = re.compile(r"<gallery\b[^>]*>(.*?)</gallery\s*>", re.IGNORECASE | re.DOTALL)
+# A <ref> whose attributes MediaWiki reads but mwparserfromhell does not (name"x", name=x y).
+_LOOSE_NAME = re.compile(r"\bname\s*=?\s*[\"']?([^\"'>/]+)", re.IGNORECASE)
+_LOOSE_REF = re.compile(r"<ref\b([^>/]*?)(/>|>(.*?)</ref\s*>)", re.IGNORECASE | re.DOTALL)
+
+
+def _poem(match: re.Match[str]) -> str:
+    lines = match.group(1).strip("\n").split("\n")
+    kept = [re.sub(r"^ +", lambda m: "&nbsp;" * len(m.group(0)), line) for line in lines]
+    return "<br />\n".join(kept)
+
+
+def _gallery(match: re.Match[str]) -> str:
+    images = []
+    for line in match.group(1).splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        name, _, caption = line.partition("|")
+        if ":" not in name:
+            name = "File:" + name
+        images.append(f"[[{name}|thumb|{caption}]]" if caption else f"[[{name}|thumb]]")
+    return "\n\n" + "\n\n".join(images) + "\n\n"
+
+
+def rewrite_tags(text: str) -> str:
+    """Rewrite the extension tags pandoc does not read as the wikitext they mean."""
+    text = _POEM.sub(_poem, text)
+    text = _INLINE_HIGHLIGHT.sub(lambda m: "<code>" + _html_escape(m.group(4)) + "</code>", text)
+    text = _BLOCK_MATH.sub(lambda m: "\n:<math>" + m.group(1) + "</math>\n", text)
+    return _GALLERY.sub(_gallery, text)
+
+
+def _html_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def prepare_page(text: str, *, title: t.Title, namespaces: t.Namespaces) -> Prepared:
     """Replace refs, reference lists and category links by markers (a pure function)."""
-    code = mwparserfromhell.parse(text, skip_style_tags=True)
+    code = mwparserfromhell.parse(rewrite_tags(text), skip_style_tags=True)
     warnings: list[WikiWarning] = []
     citations: list[Citation] = []
     ref_text: dict[tuple[str, str], str] = {}
@@ -87,6 +224,9 @@ def prepare_page(text: str, *, title: t.Title, namespaces: t.Namespaces) -> Prep
 
     def cite(tag: Tag) -> str:
         group, name = _attribute(tag, "group"), _attribute(tag, "name")
+        if not name and (loose := _LOOSE_NAME.search(str(tag).split(">", 1)[0])):
+            name = loose.group(1).strip()
+            warn("a <ref> with malformed attributes, read as MediaWiki reads it", str(tag))
         key = (group, name) if name else (group, f"#{len(citations)}")
         if not tag.self_closing and tag.contents is not None:
             define(key, str(tag.contents), str(tag))
@@ -95,6 +235,16 @@ def prepare_page(text: str, *, title: t.Title, namespaces: t.Namespaces) -> Prep
         if key not in queue and key not in listed:
             queue.append(key)
         return REF_MARKER.format(len(citations) - 1)
+
+    def cite_loose(attributes: str, content: str | None, source: str) -> str:
+        name = _LOOSE_NAME.search(attributes)
+        warn("a <ref> with malformed attributes, read as MediaWiki reads it", source)
+        tag = mwparserfromhell.nodes.Tag("ref", self_closing=content is None)
+        if name:
+            tag.add("name", name.group(1).strip())
+        if content is not None:
+            tag.contents = content
+        return cite(tag)
 
     def references(tag: Tag) -> str:
         group = _attribute(tag, "group")
@@ -112,7 +262,25 @@ def prepare_page(text: str, *, title: t.Title, namespaces: t.Namespaces) -> Prep
         lists.append(keys)
         return f"\n\n{LIST_MARKER.format(len(lists) - 1)}\n\n"
 
+    # Refs inside <references>…</references> define list-defined refs; they cite nothing.
+    inside_lists = {
+        id(inner)
+        for tag in code.filter_tags(recursive=True, matches=lambda n: _tag_name(n) == "references")
+        if tag.contents is not None
+        for inner in tag.contents.filter(recursive=True)
+    }
     for node in code.filter(recursive=True, forcetype=(Tag, Wikilink)):
+        if id(node) in inside_lists:
+            continue
+        if isinstance(node, Tag) and not node.wiki_markup and _tag_name(node) not in ALLOWED_TAGS:
+            warnings.append(
+                WikiWarning(
+                    title.full,
+                    find_line(text, str(node)[:40]),
+                    "html",
+                    f"<{_tag_name(node)}> is not allowed in wiki text; shown as text",
+                )
+            )
         if isinstance(node, Tag) and str(node.tag).lower() == "ref":
             _replace(code, node, cite(node))
         elif isinstance(node, Tag) and str(node.tag).lower() == "references":
@@ -124,7 +292,7 @@ def prepare_page(text: str, *, title: t.Title, namespaces: t.Namespaces) -> Prep
                 sort_key = str(node.text).strip() if node.text is not None else ""
                 categories.append((parsed.full, sort_key))
                 _replace(code, node, "")
-    body = str(code)
+    body = _LOOSE_REF.sub(lambda m: _loose_ref(m, cite_loose), str(code))
     # Refs with no <references /> after them are listed at the end, as MediaWiki does.
     for group in sorted(pending):
         if pending[group]:
@@ -134,6 +302,15 @@ def prepare_page(text: str, *, title: t.Title, namespaces: t.Namespaces) -> Prep
         if key not in {c.key for c in citations}:
             warn(f"ref {key[1]!r} is defined but never cited", key[1])
     return Prepared(body, citations, ref_text, lists, categories, warnings)
+
+
+def _tag_name(tag: Tag) -> str:
+    return str(tag.tag).strip().lower()
+
+
+def _loose_ref(match: re.Match[str], cite) -> str:
+    content = match.group(3) if match.group(2) != "/>" else None
+    return cite(match.group(1), content, match.group(0))
 
 
 def _replace(code, node, value: str) -> None:
@@ -226,6 +403,21 @@ class _Context(PageContext):
             out.append((self.prepared.footnote_label(key), blocks))
         return out
 
+    def has_list_marker(self, text: str) -> bool:
+        return "MWxQzLIST" in text
+
+    def split_list_markers(self, text: str) -> list[str | int]:
+        pieces: list[str | int] = []
+        last = 0
+        for match in _LIST_RE.finditer(text):
+            number = int(match.group(1))
+            if number >= len(self.prepared.lists):
+                continue
+            pieces += [text[last : match.start()], number]
+            last = match.end()
+        pieces.append(text[last:])
+        return pieces
+
     def marker(self, text: str) -> Iterator[tuple[str, object]]:
         last = 0
         for match in _MARKER_RE.finditer(text):
@@ -233,8 +425,6 @@ class _Context(PageContext):
             value: object | None = None
             if kind == "REF" and number < len(self.prepared.citations):
                 value = ("ref", self.prepared.footnote_label(self.prepared.citations[number].key))
-            elif kind == "LIST" and number < len(self.prepared.lists):
-                value = ("list", number)
             elif kind == "TPL" and number < len(self.expansion.placeholders):
                 value = ("template", self.expansion.placeholders[number])
             if value is None:
@@ -279,6 +469,15 @@ class _Context(PageContext):
             return Resolved("self", title=full)
         self.links.add(full)
         return Resolved("internal", label, title=full)
+
+
+def _source_line(source: str, fragment: str, line: int | None) -> int | None:
+    """The line of the page's source where a line of a converted fragment stands."""
+    if line is None:
+        return None
+    lines = fragment.split("\n")
+    text = lines[min(line, len(lines)) - 1].strip() if lines else ""
+    return find_line(source, text) if text else None
 
 
 def _plain(wikitext: str | None) -> str:
@@ -374,15 +573,17 @@ def convert_wiki(wiki: Wiki, *, namespaces: t.Namespaces) -> tuple[list[Converte
         blocks = result.blocks
         if result.error is not None:
             recovered.add(name)
+            fix = recover(fragment, result.error)
+            blocks = fix.blocks
+            where_line = _source_line(wiki.pages[name].text, fragment, fix.error_line)
             errors[name].append(
                 WikiWarning(
                     name,
-                    None,
+                    where_line,
                     "markup",
-                    f"pandoc could not read this part, shown as text: {result.error}",
+                    f"pandoc could not read the markup ({result.error}); {fix.how}",
                 )
             )
-            blocks = [{"t": "CodeBlock", "c": [["", [], []], fragment]}]
         if key is None:
             bodies[name] = blocks
         else:

@@ -25,7 +25,7 @@ URL_SCHEMES = (
 # Always escaped: characters that start inline syntax anywhere in a line.
 _ALWAYS = re.compile(r"([\\`*_\[\]{}<>|$~&^])")
 # Escaped at the start of a line: characters that start block syntax there.
-_LINE_START = re.compile(r"^([ \t]*)([#+\-=:%()!@])", re.MULTILINE)
+_LINE_START = re.compile(r"^([ \t]*)([#+\-=:%()])", re.MULTILINE)
 _ORDERED_MARKER = re.compile(r"^([ \t]*\d{1,9})([.)])", re.MULTILINE)
 
 
@@ -128,8 +128,14 @@ class PageContext:
         raise NotImplementedError
 
     def marker(self, text: str) -> Iterator[tuple[str, object]]:  # pragma: no cover
-        """Split text at converter markers: ("text", s), ("ref", label), ("list", n),
-        ("template", name)."""
+        """Split text at converter markers: ("text", s), ("ref", label), ("template", name)."""
+        raise NotImplementedError
+
+    def has_list_marker(self, text: str) -> bool:  # pragma: no cover
+        raise NotImplementedError
+
+    def split_list_markers(self, text: str) -> list[str | int]:  # pragma: no cover
+        """Text with the numbers of the <references /> lists that stand in it."""
         raise NotImplementedError
 
     def footnotes(self, list_number: int) -> list[tuple[str, list]]:  # pragma: no cover
@@ -218,7 +224,7 @@ class MystWriter:
             "Link": self.link,
             "Image": self.image,
             "Note": self.note,
-            "Span": lambda c: self.span(c[1], ""),
+            "Span": self.html_span,
             "WikiSpan": lambda c: self.span(c[1], c[0]),  # from a paired HTML tag
         }
 
@@ -239,26 +245,32 @@ class MystWriter:
         return rule(node.get("c"))
 
     def para(self, inlines: list) -> str:
-        # A <references /> list stands on its own, after the text around it.
-        text_parts: list[list] = [[]]
-        lists: list[int] = []
+        if _is_preformatted(inlines):
+            return self.code_block([["", [], []], _preformatted_text(inlines)])
+        # A <references /> list and display math stand on their own, between the text.
+        out: list[str] = []
+        run: list = []
+
+        def flush() -> None:
+            text = escape_line_starts(self.inlines(_trim(run))).strip()
+            if text:
+                out.append(text)
+            run.clear()
+
         for node in inlines:
-            if node["t"] == "Str":
-                pieces = list(self.ctx.marker(node["c"]))
-                if any(kind == "list" for kind, _ in pieces):
-                    for kind, value in pieces:
-                        if kind == "list":
-                            lists.append(value)  # type: ignore[arg-type]
-                        elif kind == "text":
-                            text_parts[-1].append({"t": "Str", "c": value})
-                        else:
-                            text_parts[-1].append({"t": "Str", "c": node["c"]})
-                    continue
-            text_parts[-1].append(node)
-        text = escape_line_starts(self.inlines(_trim(text_parts[0]))).strip()
-        out = [text] if text else []
-        for number in lists:
-            out.append(self.footnote_list(number))
+            if node["t"] == "Math" and node["c"][0]["t"] == "DisplayMath":
+                flush()
+                out.append(self.display_math(node["c"][1]))
+            elif node["t"] == "Str" and self.ctx.has_list_marker(node["c"]):
+                for piece in self.ctx.split_list_markers(node["c"]):
+                    if isinstance(piece, int):
+                        flush()
+                        out.append(self.footnote_list(piece))
+                    elif piece:
+                        run.append({"t": "Str", "c": piece})
+            else:
+                run.append(node)
+        flush()
         return "\n\n".join(p for p in out if p)
 
     def footnote_list(self, number: int) -> str:
@@ -354,6 +366,8 @@ class MystWriter:
         fmt, text = content
         if fmt == "html" and _HTML_TAG.match(text.strip()):
             name = _HTML_TAG.match(text.strip()).group(2).lower()
+            if name == "hr":
+                return "---"
             if name in SPAN_TAGS:
                 return ""  # an allowed tag: its content is converted on its own
         self.ctx.warn("html", f"markup shown as text: {text.strip()[:60]!r}", text.strip())
@@ -456,8 +470,6 @@ class MystWriter:
                 out.append(f"[^{value}]")
             elif kind == "template":
                 out.append(f"[{escape(f'{{{{{value}}}}}')}]{{.wiki-missing-template}}")
-            elif kind == "list":
-                out.append("")  # placed by para()
         return "".join(out)
 
     def wrap(self, delimiter: str, nodes: list) -> str:
@@ -477,6 +489,12 @@ class MystWriter:
             return inner
         return f"[{inner}]{{.{css_class}}}"
 
+    def html_span(self, content: list) -> str:
+        (_id, classes, _kv), nodes = content
+        if "kbd" in classes or "samp" in classes:
+            return inline_code(plain_text(nodes))
+        return self.inlines(nodes)
+
     def role(self, name: str, nodes: list) -> str:
         text = plain_text(nodes)
         if not text.strip():
@@ -489,11 +507,12 @@ class MystWriter:
         return f"{quote_char}{self.inlines(nodes)}{quote_char}"
 
     def math(self, content: list) -> str:
-        kind, tex = content
-        if kind["t"] == "DisplayMath":
-            fence = code_fence(tex)
-            return f"\n\n{fence}{{math}}\n{tex}\n{fence}\n\n"
+        _kind, tex = content  # display math outside a paragraph (a heading, a cell) is inline
         return "{math}" + inline_code(tex)
+
+    def display_math(self, tex: str) -> str:
+        fence = code_fence(tex)
+        return f"{fence}{{math}}\n{tex.strip()}\n{fence}"
 
     def raw_inline(self, content: list) -> str:
         fmt, text = content
@@ -589,6 +608,27 @@ def _find_close(nodes: list, start: int, name: str) -> int | None:
         else:
             depth += 1
     return None
+
+
+def _is_preformatted(inlines: list) -> bool:
+    """pandoc reads MediaWiki's leading-space lines as code spans with line breaks."""
+    kinds = {node["t"] for node in inlines}
+    return (
+        bool(inlines)
+        and kinds <= {"Code", "LineBreak", "SoftBreak"}
+        and "Code" in kinds
+        and any("\u00a0" in node["c"][1] for node in inlines if node["t"] == "Code")
+    )
+
+
+def _preformatted_text(inlines: list) -> str:
+    lines = [""]
+    for node in inlines:
+        if node["t"] == "Code":
+            lines[-1] += node["c"][1].replace("\u00a0", " ")
+        else:
+            lines.append("")
+    return "\n".join(lines)
 
 
 def _trim(inlines: list) -> list:

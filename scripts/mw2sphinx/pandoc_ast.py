@@ -33,8 +33,14 @@ def _run(text: str) -> list:
     try:
         out = pypandoc.convert_text(text, "json", format=PANDOC_FORMAT)
     except RuntimeError as error:
-        message = str(error).strip().splitlines()
-        raise PandocError(message[-1] if message else "pandoc failed") from None
+        lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+        where = next((line for line in lines if _ERROR_LINE.search(line)), "")
+        where = where[where.find("Error at") :] if "Error at" in where else where
+        what = next((line for line in lines if line.startswith("unexpected")), lines[-1:] or [""])
+        raise PandocError(
+            " ".join(x for x in (where, what if isinstance(what, str) else what[0]) if x)
+            or "pandoc failed"
+        ) from None
     return json.loads(out)["blocks"]
 
 
@@ -76,3 +82,78 @@ def parse_fragments(fragments: list[str]) -> list[Parsed]:
         return [Parsed(blocks) for blocks in parts]
     half = len(fragments) // 2
     return parse_fragments(fragments[:half]) + parse_fragments(fragments[half:])
+
+
+# --- recovery -------------------------------------------------------------------------
+
+_OPENERS = ("pre", "nowiki", "math", "syntaxhighlight", "source", "code", "div", "span", "ref")
+_ERROR_LINE = re.compile(r"line (\d+), column (\d+)")
+
+
+@dataclasses.dataclass(frozen=True)
+class Recovered:
+    blocks: list
+    #: what was done, for the report: "repaired", or the number of pieces shown as text.
+    how: str
+    literal_pieces: list[str]
+    error_line: int | None
+
+
+def first_unclosed_line(text: str) -> int | None:
+    """The line of the first table or tag the text opens and never closes."""
+    for name in _OPENERS:
+        opens = list(re.finditer(rf"<{name}(?:\s[^>]*)?(?<!/)>", text, re.IGNORECASE))
+        closed = len(re.findall(rf"</{name}\s*>", text, re.IGNORECASE))
+        if len(opens) > closed:
+            return text.count("\n", 0, opens[closed].start()) + 1
+    starts = [m.start() for m in re.finditer(r"^[ \t]*\{\|", text, re.MULTILINE)]
+    ends = len(re.findall(r"^[ \t]*\|\}", text, re.MULTILINE))
+    if len(starts) > ends:
+        return text.count("\n", 0, starts[len(starts) - ends - 1]) + 1
+    return None
+
+
+def repair(text: str) -> str:
+    """Close what the text leaves open, and show stray closing tags as text."""
+    for name in _OPENERS:
+        opened = len(re.findall(rf"<{name}(?:\s[^>]*)?(?<!/)>", text, re.IGNORECASE))
+        closed = len(re.findall(rf"</{name}\s*>", text, re.IGNORECASE))
+        if closed > opened:
+            surplus = closed - opened
+            text = re.sub(
+                rf"</{name}\s*>",
+                lambda m: m.group(0).replace("<", "&lt;").replace(">", "&gt;"),
+                text,
+                count=surplus,
+            )
+        elif opened > closed:
+            text += f"</{name}>" * (opened - closed)
+    tables = len(re.findall(r"^[ \t]*\{\|", text, re.MULTILINE))
+    ends = len(re.findall(r"^[ \t]*\|\}", text, re.MULTILINE))
+    if tables > ends:
+        text += "\n|}" * (tables - ends)
+    return text
+
+
+def recover(text: str, error: str) -> Recovered:
+    """Read a fragment pandoc rejected: repaired if possible, else piece by piece."""
+    line_match = _ERROR_LINE.search(error)
+    error_line = int(line_match.group(1)) if line_match else None
+    if "end of input" in error or error_line is None or error_line > text.count("\n") + 1:
+        error_line = first_unclosed_line(text) or error_line
+    repaired = repair(text)
+    if repaired != text:
+        try:
+            return Recovered(_run(repaired), "repaired", [], error_line)
+        except PandocError:
+            pass
+    pieces = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
+    blocks: list = []
+    literal: list[str] = []
+    for piece, parsed in zip(pieces, parse_fragments([repair(p) for p in pieces]), strict=True):
+        if parsed.error is None:
+            blocks.extend(parsed.blocks)
+        else:
+            literal.append(piece)
+            blocks.append({"t": "Para", "c": [{"t": "Str", "c": piece}]})
+    return Recovered(blocks, f"{len(literal)} of {len(pieces)} pieces as text", literal, error_line)

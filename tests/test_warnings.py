@@ -1,0 +1,58 @@
+"""Malformed or unsupported markup converts anyway, with typed warnings naming page and line."""
+
+from __future__ import annotations
+
+from mw2sphinx import titles as t
+from mw2sphinx.convert import convert_wiki
+from mw2sphinx.model import Page, SiteInfo, Wiki
+
+SITE = SiteInfo(name="Warning Wiki")
+
+
+def warnings_of(text: str, pages: dict[str, str] | None = None):
+    namespaces = t.Namespaces(SITE)
+    all_pages = {"Subject": Page("Subject", 0, text)}
+    for title, body in (pages or {}).items():
+        parsed = namespaces.title(title)
+        all_pages[parsed.full] = Page(parsed.full, parsed.namespace, body)
+    converted, _ = convert_wiki(Wiki(site=SITE, pages=all_pages), namespaces=namespaces)
+    page = next(p for p in converted if p.title.full == "Subject")
+    return page, [(w.kind, w.line) for w in page.warnings]
+
+
+def test_unknown_template_is_a_typed_warning_with_its_line():
+    page, warnings = warnings_of("Intro.\n\n{{Nowhere}}\n")
+    assert ("template-unknown", 3) in warnings
+    assert "{{Template:Nowhere}}" in page.markdown.replace("\\", "")
+
+
+def test_template_loop_is_cut_with_a_warning():
+    _page, warnings = warnings_of("{{Self}}", {"Template:Self": "a {{Self}} b"})
+    assert any(kind == "template-loop" for kind, _ in warnings)
+
+
+def test_pandoc_failure_is_recovered_and_counted():
+    page, warnings = warnings_of("Intro.\n\n{|\n| cell one || cell two\n")
+    assert page.recovered
+    assert ("markup", 3) in warnings  # where the table that is never closed starts
+    assert "cell one" in page.markdown and "cell two" in page.markdown
+
+
+def test_ref_without_text_and_unused_ref_are_warned():
+    _page, warnings = warnings_of(
+        'A.<ref name="x" />\n<references>\n<ref name="unused">U</ref>\n</references>\n'
+    )
+    kinds = [kind for kind, _ in warnings]
+    assert kinds.count("ref") == 2
+
+
+def test_disallowed_html_is_shown_as_text_with_a_warning():
+    page, warnings = warnings_of("Safe.\n<script>alert(1)</script>\n")
+    assert ("html", 2) in warnings
+    assert "<script" not in page.markdown.replace("\\<", "")
+
+
+def test_unsupported_parser_function_is_a_placeholder_and_a_warning():
+    page, warnings = warnings_of("{{#invoke:Module|main}}")
+    assert ("parser-function", 1) in warnings
+    assert "wiki-missing-template" in page.markdown
