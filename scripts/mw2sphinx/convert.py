@@ -19,15 +19,17 @@ from mwparserfromhell.nodes import Tag, Wikilink
 
 from . import titles as t
 from .expand import Expansion, expand_page
+from .files import FileUse, media_paths, parse_options
 from .model import Wiki
-from .myst import MystWriter, PageContext, Resolved, plain_text
+from .myst import Image, MystWriter, PageContext, Resolved, plain_text, safe_url
 from .pandoc_ast import parse_fragments, recover
 from .report import WikiWarning, find_line
 
 REF_MARKER = "MWxQzREF{}Q"
+IMAGE_MARKER = "MWxQzIMG{}Q"
 LIST_MARKER = "MWxQzLIST{}Q"
-_MARKER_RE = re.compile(r"MWxQz(REF|TPL)(\d+)Q")
-_LIST_RE = re.compile(r"MWxQzLIST(\d+)Q")
+_MARKER_RE = re.compile(r"MWxQz(REF|TPL|IMG)(\d+)Q")
+_BLOCK_RE = re.compile(r"MWxQz(LIST|IMG)(\d+)Q")
 
 
 @dataclasses.dataclass
@@ -46,6 +48,8 @@ class Prepared:
     lists: list[list[tuple[str, str]]]
     categories: list[tuple[str, str]]  # (category title, sort key)
     warnings: list[WikiWarning]
+    #: the [[File:…]] links, by marker number; their captions are converted like ref texts.
+    images: list[FileUse] = dataclasses.field(default_factory=list)
 
     @functools.cached_property
     def _numbers(self) -> dict[tuple[str, str], int]:
@@ -207,6 +211,7 @@ def prepare_page(text: str, *, title: t.Title, namespaces: t.Namespaces) -> Prep
     ref_text: dict[tuple[str, str], str] = {}
     lists: list[list[tuple[str, str]]] = []
     categories: list[tuple[str, str]] = []
+    images: list[FileUse] = []
     pending: dict[str, list[tuple[str, str]]] = {}  # group -> keys cited since its last list
     listed: set[tuple[str, str]] = set()
 
@@ -292,6 +297,10 @@ def prepare_page(text: str, *, title: t.Title, namespaces: t.Namespaces) -> Prep
                 sort_key = str(node.text).strip() if node.text is not None else ""
                 categories.append((parsed.full, sort_key))
                 _replace(code, node, "")
+            elif parsed is not None and parsed.namespace == t.FILE and not parsed.interwiki:
+                options = split_options(str(node.text)) if node.text is not None else []
+                images.append(parse_options(parsed.full, options))
+                _replace(code, node, IMAGE_MARKER.format(len(images) - 1))
     body = _LOOSE_REF.sub(lambda m: _loose_ref(m, cite_loose), str(code))
     # Refs with no <references /> after them are listed at the end, as MediaWiki does.
     for group in sorted(pending):
@@ -301,7 +310,23 @@ def prepare_page(text: str, *, title: t.Title, namespaces: t.Namespaces) -> Prep
     for key in ref_text:
         if key not in {c.key for c in citations}:
             warn(f"ref {key[1]!r} is defined but never cited", key[1])
-    return Prepared(body, citations, ref_text, lists, categories, warnings)
+    return Prepared(body, citations, ref_text, lists, categories, warnings, images)
+
+
+def split_options(text: str) -> list[str]:
+    """Split at the ``|`` that are not inside a nested link or template."""
+    options, depth, start = [], 0, 0
+    for match in re.finditer(r"\[\[|\]\]|\{\{|\}\}|\|", text):
+        token = match.group(0)
+        if token in {"[[", "{{"}:
+            depth += 1
+        elif token in {"]]", "}}"}:
+            depth = max(depth - 1, 0)
+        elif depth == 0:
+            options.append(text[start : match.start()])
+            start = match.end()
+    options.append(text[start:])
+    return options
 
 
 def _tag_name(tag: Tag) -> str:
@@ -349,6 +374,8 @@ class SiteIndex:
     sections: dict[str, dict[str, str]]
     #: redirect title -> the docname of its stub page.
     redirect_docnames: dict[str, str] = dataclasses.field(default_factory=dict)
+    #: file title -> its place in the site tree, for the files the source has.
+    media: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def locate(self, title: t.Title) -> tuple[str, str | None]:
         """Follow redirects to a page; its title and label (of the section, if it has it)."""
@@ -376,11 +403,13 @@ class _Context(PageContext):
         expansion: Expansion,
         heading_labels: list[str | None],
         ref_blocks: dict[tuple[str, str], list],
+        captions: dict[int, list] | None = None,
     ):
         self.page, self.title, self.index = page, title, index
         self.prepared, self.expansion = prepared, expansion
         self.labels = heading_labels
         self.ref_blocks = ref_blocks
+        self.captions = captions or {}
         self.links: set[str] = set()
         self.red_links: set[str] = set()
         self.warnings: list[WikiWarning] = []
@@ -403,20 +432,45 @@ class _Context(PageContext):
             out.append((self.prepared.footnote_label(key), blocks))
         return out
 
-    def has_list_marker(self, text: str) -> bool:
-        return "MWxQzLIST" in text
+    def has_block_marker(self, text: str) -> bool:
+        return any(
+            match.group(1) == "LIST" or self._figure(int(match.group(2)))
+            for match in _BLOCK_RE.finditer(text)
+        )
 
-    def split_list_markers(self, text: str) -> list[str | int]:
-        pieces: list[str | int] = []
+    def split_block_markers(self, text: str) -> list[str | int | Image]:
+        pieces: list[str | int | Image] = []
         last = 0
-        for match in _LIST_RE.finditer(text):
-            number = int(match.group(1))
-            if number >= len(self.prepared.lists):
+        for match in _BLOCK_RE.finditer(text):
+            number = int(match.group(2))
+            if match.group(1) == "LIST" and number < len(self.prepared.lists):
+                piece: int | Image | None = number
+            else:
+                piece = self._figure(number)
+            if piece is None:
                 continue
-            pieces += [text[last : match.start()], number]
+            pieces += [text[last : match.start()], piece]
             last = match.end()
         pieces.append(text[last:])
         return pieces
+
+    def _figure(self, number: int) -> Image | None:
+        image = self.image(number)
+        return image if image is not None and image.use.is_figure else None
+
+    def image(self, number: int) -> Image | None:
+        if number >= len(self.prepared.images):
+            return None
+        use = self.prepared.images[number]
+        path = self.index.media.get(use.title)
+        if path is None:
+            self.warn("file", f"file {use.title!r} is not in the source", use.title.split(":")[-1])
+            self.red_links.add(use.title)
+        link = None
+        if use.link:
+            resolved = self.resolve(use.link) if not safe_url(use.link) else None
+            link = safe_url(use.link) or (resolved.target if resolved.kind == "internal" else None)
+        return Image(use, self.captions.get(number, []), path, link)
 
     def marker(self, text: str) -> Iterator[tuple[str, object]]:
         last = 0
@@ -427,6 +481,8 @@ class _Context(PageContext):
                 value = ("ref", self.prepared.footnote_label(self.prepared.citations[number].key))
             elif kind == "TPL" and number < len(self.expansion.placeholders):
                 value = ("template", self.expansion.placeholders[number])
+            elif kind == "IMG" and (image := self.image(number)) is not None:
+                value = ("image", image)
             if value is None:
                 continue
             if match.start() > last:
@@ -564,9 +620,14 @@ def convert_wiki(wiki: Wiki, *, namespaces: t.Namespaces) -> tuple[list[Converte
         for key, text in prepared[name].ref_text.items():
             fragments.append(text)
             where.append((name, key))
+        for number, image in enumerate(prepared[name].images):
+            if image.caption:
+                fragments.append(image.caption)
+                where.append((name, ("caption", number)))
     parsed = parse_fragments(fragments)
     bodies: dict[str, list] = {}
     ref_blocks: dict[str, dict] = {name: {} for name in order}
+    captions: dict[str, dict[int, list]] = {name: {} for name in order}
     recovered: set[str] = set()
     errors: dict[str, list[WikiWarning]] = {name: [] for name in order}
     for (name, key), result, fragment in zip(where, parsed, fragments, strict=True):
@@ -586,6 +647,8 @@ def convert_wiki(wiki: Wiki, *, namespaces: t.Namespaces) -> tuple[list[Converte
             )
         if key is None:
             bodies[name] = blocks
+        elif key[0] == "caption":
+            captions[name][key[1]] = blocks
         else:
             ref_blocks[name][key] = blocks
     sections: dict[str, dict[str, str]] = {}
@@ -604,7 +667,9 @@ def convert_wiki(wiki: Wiki, *, namespaces: t.Namespaces) -> tuple[list[Converte
             used.add(label)
             labels[anchor_text] = label
         sections[name] = labels
-    index = SiteIndex(namespaces, names, redirects, sections, redirect_docnames)
+    local_files = {title: f for title, f in wiki.files.items() if f.path}
+    media = media_paths(sorted(local_files))
+    index = SiteIndex(namespaces, names, redirects, sections, redirect_docnames, media)
     converted = []
     for name in order:
         title = page_titles[name]
@@ -618,6 +683,7 @@ def convert_wiki(wiki: Wiki, *, namespaces: t.Namespaces) -> tuple[list[Converte
             expansion,
             [sections[name][a] for a in anchors_of[name]],
             ref_blocks[name],
+            captions[name],
         )
         writer = MystWriter(context)
         markdown = writer.document(bodies[name])

@@ -118,6 +118,16 @@ class Resolved:
     title: str = ""  # the page it names, for red links
 
 
+@dataclasses.dataclass(frozen=True)
+class Image:
+    """A ``[[File:…]]`` use, ready to write: its caption in pandoc blocks, its place."""
+
+    use: object  # files.FileUse
+    caption: list
+    path: str | None  # "media/…" in the site tree, None if the source has no copy
+    link: str | None  # a URL or a Sphinx label the image links to
+
+
 class PageContext:
     """The page-specific answers the writer asks for; the convert stage fills it in."""
 
@@ -131,11 +141,12 @@ class PageContext:
         """Split text at converter markers: ("text", s), ("ref", label), ("template", name)."""
         raise NotImplementedError
 
-    def has_list_marker(self, text: str) -> bool:  # pragma: no cover
+    def has_block_marker(self, text: str) -> bool:  # pragma: no cover
         raise NotImplementedError
 
-    def split_list_markers(self, text: str) -> list[str | int]:  # pragma: no cover
-        """Text with the numbers of the <references /> lists that stand in it."""
+    def split_block_markers(self, text: str) -> list[str | int | Image]:  # pragma: no cover
+        """Text with what stands in it as a block: <references /> lists (their numbers) and
+        figures."""
         raise NotImplementedError
 
     def footnotes(self, list_number: int) -> list[tuple[str, list]]:  # pragma: no cover
@@ -261,11 +272,14 @@ class MystWriter:
             if node["t"] == "Math" and node["c"][0]["t"] == "DisplayMath":
                 flush()
                 out.append(self.display_math(node["c"][1]))
-            elif node["t"] == "Str" and self.ctx.has_list_marker(node["c"]):
-                for piece in self.ctx.split_list_markers(node["c"]):
+            elif node["t"] == "Str" and self.ctx.has_block_marker(node["c"]):
+                for piece in self.ctx.split_block_markers(node["c"]):
                     if isinstance(piece, int):
                         flush()
                         out.append(self.footnote_list(piece))
+                    elif isinstance(piece, Image):
+                        flush()
+                        out.append(self.figure(piece))
                     elif piece:
                         run.append({"t": "Str", "c": piece})
             else:
@@ -468,6 +482,8 @@ class MystWriter:
                 out.append(escape(value))  # type: ignore[arg-type]
             elif kind == "ref":
                 out.append(f"[^{value}]")
+            elif kind == "image":
+                out.append(self.inline_image(value))  # type: ignore[arg-type]
             elif kind == "template":
                 out.append(f"[{escape(f'{{{{{value}}}}}')}]{{.wiki-missing-template}}")
         return "".join(out)
@@ -583,6 +599,46 @@ class MystWriter:
         text = self.inlines(caption).strip()
         return f"[{label}]{{.wiki-missing-file}}" + (f" {text}" if text and text != label else "")
 
+    def _missing_file(self, image: Image) -> str:
+        return f"[{escape(image.use.title)}]{{.wiki-missing-file}}"
+
+    def inline_image(self, image: Image) -> str:
+        use = image.use
+        if image.path is None:
+            return self._missing_file(image)
+        text = escape(use.alt or plain_text(_caption_text(image.caption)) or use.title)
+        if not use.is_image:
+            return f"[{text}](/{image.path})"
+        size = f"{{width={use.width}px}}" if use.width else ""
+        picture = f"![{text}](/{image.path}){size}"
+        if image.link:
+            target = f"#{image.link}" if not safe_url(image.link) else url_destination(image.link)
+            return f"[{picture}]({target})"
+        return picture
+
+    def figure(self, image: Image) -> str:
+        use = image.use
+        if image.path is None or not use.is_image:
+            return self.inline_image(image)
+        self.nesting += 1
+        caption = self.blocks(image.caption).strip()
+        self.nesting -= 1
+        options = []
+        alt = use.alt or plain_text(_caption_text(image.caption))
+        if alt:
+            options.append(f":alt: {' '.join(alt.split())}")
+        if use.width:
+            options.append(f":width: {use.width}px")
+        if use.align in {"left", "right", "center"}:
+            options.append(f":align: {use.align}")
+        elif use.format == "thumb":
+            options.append(":align: right")  # MediaWiki floats thumbnails right
+        if image.link and safe_url(image.link):
+            options.append(f":target: {url_destination(image.link)}")
+        body = "\n".join(options) + ("\n\n" + caption if caption else "")
+        fence = code_fence(body)
+        return f"{fence}{{figure}} /{image.path}\n{body}\n{fence}"
+
     def note(self, blocks: list) -> str:
         self.ctx.warn("ref", "a footnote that is not a <ref> was kept inline")
         return (
@@ -637,6 +693,10 @@ def _trim(inlines: list) -> list:
     while inlines and inlines[-1]["t"] in {"Space", "SoftBreak", "LineBreak"}:
         inlines = inlines[:-1]
     return inlines
+
+
+def _caption_text(blocks: list) -> list:
+    return [n for b in blocks if b["t"] in {"Plain", "Para"} for n in b["c"]]
 
 
 def _caption_inlines(caption: list) -> list:

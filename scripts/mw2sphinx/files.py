@@ -1,0 +1,86 @@
+"""``[[File:…]]`` as MediaWiki reads it: the image options, and where the file lands.
+
+The convert stage takes file links out of the wikitext before pandoc (pandoc
+drops alignment, alt text and links); this module reads their options, and
+names the place in the site tree where a file the source has is copied.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import PurePosixPath
+
+from . import titles as t
+
+_SIZE = re.compile(r"^\s*(\d*)\s*(?:x\s*(\d+))?\s*px\s*$")
+FORMATS = {"thumb": "thumb", "thumbnail": "thumb", "frame": "frame", "framed": "frame",
+           "frameless": "frameless", "border": "border"}  # fmt: skip
+ALIGNMENTS = {"left", "right", "center", "centre", "none"}
+VERTICAL = {"baseline", "sub", "super", "top", "text-top", "middle", "bottom", "text-bottom"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".tif", ".tiff"}
+
+
+@dataclasses.dataclass(frozen=True)
+class FileUse:
+    """One ``[[File:…]]`` link: which file, and how the page shows it."""
+
+    title: str  # "File:Example.png"
+    format: str = ""  # thumb, frame, frameless, border or ""
+    align: str = ""
+    width: int | None = None
+    height: int | None = None
+    alt: str = ""
+    link: str | None = None  # None: the file itself; "": no link
+    caption: str = ""  # wikitext
+
+    @property
+    def is_figure(self) -> bool:
+        return self.format in {"thumb", "frame"}
+
+    @property
+    def is_image(self) -> bool:
+        return PurePosixPath(self.title).suffix.lower() in IMAGE_SUFFIXES
+
+
+def parse_options(title: str, options: list[str]) -> FileUse:
+    """Read the ``|``-separated options of a file link as MediaWiki does."""
+    values: dict = {"title": title}
+    caption = ""
+    for raw in options:
+        option = raw.strip()
+        key, equals, value = option.partition("=")
+        lowered = option.lower()
+        if lowered in FORMATS:
+            values["format"] = FORMATS[lowered]
+        elif lowered in ALIGNMENTS:
+            values["align"] = "center" if lowered == "centre" else lowered
+        elif lowered in VERTICAL or lowered.startswith("upright"):
+            continue
+        elif size := _SIZE.match(option):
+            if size.group(1):
+                values["width"] = int(size.group(1))
+            if size.group(2):
+                values["height"] = int(size.group(2))
+        elif equals and key.strip().lower() == "alt":
+            values["alt"] = value.strip()
+        elif equals and key.strip().lower() == "link":
+            values["link"] = value.strip()
+        elif equals and key.strip().lower() in {"page", "class", "lang", "thumbtime", "start"}:
+            continue
+        else:
+            caption = raw  # the last option nobody claims is the caption
+    return FileUse(caption=caption.strip(), **values)
+
+
+def media_paths(titles: list[str]) -> dict[str, str]:
+    """Where in the site tree each file is copied: ``media/<safe name>.<suffix>``."""
+    names = {}
+    for title in titles:
+        name = title.split(":", 1)[-1]
+        suffix = PurePosixPath(name).suffix.lower()
+        if not re.fullmatch(r"\.[a-z0-9]{1,8}", suffix):
+            suffix = ""
+        names[title] = (name[: len(name) - len(suffix)] if suffix else name, suffix)
+    stems = t.assign_stems(sorted({stem for stem, _ in names.values()}))
+    return {title: f"media/{stems[stem]}{suffix}" for title, (stem, suffix) in names.items()}
