@@ -9,7 +9,7 @@ import pytest
 from golden import Case, read_cases, write_cases
 from mw2sphinx import titles as t
 from mw2sphinx.convert import convert_wiki
-from mw2sphinx.model import Page, SiteInfo, Wiki
+from mw2sphinx.model import Page, SiteInfo, Wiki, WikiFile
 from mw2sphinx.site import build_tree
 from wikis import sphinx_build
 
@@ -31,6 +31,11 @@ FIXTURE_PAGES = {
     "List item": "<onlyinclude>\n* An item from another page</onlyinclude>",
     "Category:Things": "Things description.",
 }
+FILE_FIXTURES = Path(__file__).parent / "fixtures" / "files"
+WIKI_FILES = {
+    "File:Example.png": WikiFile("File:Example.png", path=str(FILE_FIXTURES / "Example.png")),
+    "File:Notes.pdf": WikiFile("File:Notes.pdf", path=str(FILE_FIXTURES / "Notes.pdf")),
+}
 REDIRECTS = {"Old name": "Existing page", "Old section": "Existing page#Section two"}
 
 
@@ -49,7 +54,7 @@ def converted_tree(path: Path) -> dict[str, str]:
         pages[parsed.full] = Page(parsed.full, parsed.namespace, text)
     for number, case in enumerate(cases, 1):
         pages[case_title(number)] = Page(case_title(number), 0, case.wikitext + "\n")
-    wiki = Wiki(site=SITE, pages=pages, redirects=REDIRECTS)
+    wiki = Wiki(site=SITE, pages=pages, redirects=REDIRECTS, files=WIKI_FILES)
     result, index = convert_wiki(wiki, namespaces=namespaces)
     category_docnames = {k: v for k, v in index.docnames.items() if v.startswith("categories/")}
     return build_tree(
@@ -59,6 +64,7 @@ def converted_tree(path: Path) -> dict[str, str]:
         category_docnames=category_docnames,
         redirects={},
         report_json="",
+        media=index.media,
     )
 
 
@@ -100,6 +106,9 @@ def test_golden_output_builds_without_warnings(path: Path, tmp_path):
     for relative, content in converted_tree(path).items():
         target = src / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content, "utf-8")
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, "utf-8")
     warnings, _html = sphinx_build(src, tmp_path / "build")
     assert warnings == ""

@@ -410,6 +410,7 @@ class _Context(PageContext):
         self.labels = heading_labels
         self.ref_blocks = ref_blocks
         self.captions = captions or {}
+        self._images: dict[int, Image] = {}
         self.links: set[str] = set()
         self.red_links: set[str] = set()
         self.warnings: list[WikiWarning] = []
@@ -461,6 +462,11 @@ class _Context(PageContext):
     def image(self, number: int) -> Image | None:
         if number >= len(self.prepared.images):
             return None
+        if number not in self._images:
+            self._images[number] = self._make_image(number)
+        return self._images[number]
+
+    def _make_image(self, number: int) -> Image:
         use = self.prepared.images[number]
         path = self.index.media.get(use.title)
         if path is None:
