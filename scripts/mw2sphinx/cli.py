@@ -33,8 +33,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--source",
         default=str(DEFAULT_SOURCE),
-        help="the wiki: a folder of .mediawiki files in the mirror layout "
-        "(default: the shared AI Interpretability Wiki snapshot, %(default)s)",
+        help="the wiki: a folder of .mediawiki files in the mirror layout (as the wiki's "
+        "mirror holds it, or as scripts/fetch.py stores it), a MediaWiki XML export "
+        "(Special:Export or dumpBackup.php; .xml, .xml.gz, .xml.bz2), or the URL of a live "
+        "wiki's Action API, e.g. https://host/w/api.php (default: the shared AI "
+        "Interpretability Wiki snapshot, %(default)s)",
     )
     p.add_argument(
         "--dest",
@@ -45,19 +48,22 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--site-name",
         default=None,
-        help="the wiki's name, for {{SITENAME}} and the site title, where the "
-        f"source does not say it (default: {DEFAULT_SITE.name!r})",
+        help="the wiki's name, for {{SITENAME}} and the site title; overrides what the "
+        "source says (an export, the API or a fetched snapshot say it; for a plain folder "
+        f"the default is {DEFAULT_SITE.name!r})",
     )
     p.add_argument(
         "--article-url",
         default=None,
         help="URL of a page on the live wiki with $1 for the title, for links back "
-        f"to the wiki (default: {DEFAULT_SITE.article_url!r})",
+        "to the wiki; overrides what the source says (for a plain folder the default is "
+        f"{DEFAULT_SITE.article_url!r})",
     )
     p.add_argument(
         "--main-page",
-        default="Main Page",
-        help="title of the page that becomes the home page (default: %(default)s)",
+        default=None,
+        help="title of the page that becomes the home page; overrides what the source "
+        "says (default: the wiki's main page, else 'Main Page')",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     p.add_argument(
@@ -68,14 +74,21 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    site = SiteInfo(
-        name=args.site_name or DEFAULT_SITE.name,
-        article_url=args.article_url if args.article_url is not None else DEFAULT_SITE.article_url,
-        main_page=args.main_page,
-    )
+    # The source's own site info wins over these defaults; options given explicitly win
+    # over both.
+    explicit = {
+        "name": args.site_name or None,
+        "article_url": args.article_url,
+        "main_page": args.main_page or None,
+    }
     started = time.monotonic()
     try:
-        wiki = open_source(args.source, site=site)
+        wiki = open_source(
+            args.source,
+            site=DEFAULT_SITE,
+            overrides=explicit,
+            progress=not args.quiet and sys.stderr.isatty(),
+        )
     except SourceError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

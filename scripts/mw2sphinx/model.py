@@ -47,7 +47,7 @@ class WikiFile:
     width: int | None = None
     height: int | None = None
     timestamp: str | None = None  # ISO 8601, UTC
-    #: a local copy, when the source has one (a path relative to the source folder).
+    #: the absolute path of a local copy, when the source has one.
     path: str | None = None
 
 

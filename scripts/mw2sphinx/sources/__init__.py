@@ -1,32 +1,62 @@
-"""Readers that turn a wiki, wherever it lives, into one :class:`~mw2sphinx.model.Wiki`."""
+"""Readers that turn a wiki, wherever it lives, into one :class:`~mw2sphinx.model.Wiki`.
+
+Three sources, one result: a folder in the mirror layout (with or without the manifest a
+fetch writes), a MediaWiki XML export, or a live wiki through its Action API.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from ..model import SiteInfo, Wiki
+from .api import read_api
+from .errors import SourceError
 from .folder import read_folder
+from .snapshot import ManifestError, read_manifest
+from .xml_export import is_export, read_xml_export
+
+__all__ = ["SourceError", "open_source"]
 
 
-class SourceError(Exception):
-    """The source cannot be read at all; the message names it."""
+def open_source(
+    spec: str,
+    *,
+    site: SiteInfo,
+    overrides: dict[str, str] | None = None,
+    progress: bool = False,
+) -> Wiki:
+    """Read the wiki named by ``spec``: a folder, an XML export, or an ``http(s)`` API URL.
 
-
-def open_source(spec: str, *, site: SiteInfo) -> Wiki:
-    """Read the wiki named by ``spec``: a folder in the mirror layout.
-
-    XML exports and live wikis plug in here behind the same result.
+    The source's own site info wins over ``site``, which only stands in for what a source
+    cannot say (a folder without a manifest); ``overrides`` (``name``, ``article_url``,
+    ``main_page``) win over both.
     """
+    overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
     if spec.startswith(("http://", "https://")):
-        raise SourceError(f"{spec}: reading a live wiki through its API is not supported yet")
+        return _override(read_api(spec, progress=progress), overrides)
     path = Path(spec)
     if not path.exists():
         raise SourceError(f"{spec}: no such file or folder")
     if path.is_dir():
         try:
-            return read_folder(path, site=site)
+            manifest = read_manifest(path)
+        except ManifestError as error:
+            raise SourceError(f"{path / 'snapshot.json'}: {error}") from None
+        folder_site = dataclasses.replace(manifest.site if manifest else site, **overrides)
+        try:
+            return read_folder(path, site=folder_site, manifest=manifest)
         except OSError as error:
             raise SourceError(f"{spec}: cannot be read ({error.strerror or error})") from None
-    if path.suffix in {".xml", ".gz", ".bz2"}:
-        raise SourceError(f"{spec}: reading XML exports is not supported yet")
-    raise SourceError(f"{spec}: not a folder of .mediawiki files")
+    if is_export(path):
+        return _override(read_xml_export(path, default_site=site), overrides)
+    raise SourceError(
+        f"{spec}: not a folder of .mediawiki files, an XML export (.xml, .xml.gz, .xml.bz2) "
+        "or an API URL"
+    )
+
+
+def _override(wiki: Wiki, overrides: dict[str, str]) -> Wiki:
+    if not overrides:
+        return wiki
+    return dataclasses.replace(wiki, site=dataclasses.replace(wiki.site, **overrides))
