@@ -50,6 +50,8 @@ class Prepared:
     warnings: list[WikiWarning]
     #: the [[File:…]] links, by marker number; their captions are converted like ref texts.
     images: list[FileUse] = dataclasses.field(default_factory=list)
+    #: interlanguage links ("fr:Page"), which MediaWiki shows beside the page.
+    languages: list[str] = dataclasses.field(default_factory=list)
 
     @functools.cached_property
     def _numbers(self) -> dict[tuple[str, str], int]:
@@ -191,6 +193,41 @@ def _gallery(match: re.Match[str]) -> str:
     return "\n\n" + "\n\n".join(images) + "\n\n"
 
 
+_LITERAL_OPEN = re.compile(r"<(pre|nowiki|math|syntaxhighlight|source|code)\b", re.IGNORECASE)
+_LITERAL_CLOSE = re.compile(r"</(pre|nowiki|math|syntaxhighlight|source|code)\s*>", re.IGNORECASE)
+BOLD, ITALIC = "'" * 3, "'" * 2
+
+
+def balance_quotes(text: str) -> tuple[str, list[int]]:
+    """Close the bold and italics a line leaves open, as MediaWiki does at its end.
+
+    Returns the text and the numbers of the lines that needed it.
+    """
+    lines = text.split("\n")
+    fixed: list[int] = []
+    literal = 0
+    for number, line in enumerate(lines):
+        literal_before = literal
+        literal += len(_LITERAL_OPEN.findall(line)) - len(_LITERAL_CLOSE.findall(line))
+        literal = max(literal, 0)
+        if literal_before or literal or line.startswith(" ") or ITALIC not in line:
+            continue
+        runs = [len(run) for run in re.findall(r"'{2,}", line)]
+        if any(n == 4 or n > 5 for n in runs):
+            continue
+        italics = sum(1 for n in runs if n in (2, 5))
+        bolds = sum(1 for n in runs if n in (3, 5))
+        if italics % 2 and bolds % 2:
+            # MediaWiki reads one bold as an apostrophe and an italic
+            line = line.replace(BOLD, "&#39;" + ITALIC, 1)
+            italics, bolds = italics + 1, bolds - 1
+        if italics % 2 or bolds % 2:
+            line += (ITALIC if italics % 2 else "") + (BOLD if bolds % 2 else "")
+            fixed.append(number + 1)
+        lines[number] = line
+    return "\n".join(lines), fixed
+
+
 def rewrite_tags(text: str) -> str:
     """Rewrite the extension tags pandoc does not read as the wikitext they mean."""
     text = _POEM.sub(_poem, text)
@@ -205,13 +242,15 @@ def _html_escape(text: str) -> str:
 
 def prepare_page(text: str, *, title: t.Title, namespaces: t.Namespaces) -> Prepared:
     """Replace refs, reference lists and category links by markers (a pure function)."""
-    code = mwparserfromhell.parse(rewrite_tags(text), skip_style_tags=True)
+    balanced, unbalanced_lines = balance_quotes(text)
+    code = mwparserfromhell.parse(rewrite_tags(balanced), skip_style_tags=True)
     warnings: list[WikiWarning] = []
     citations: list[Citation] = []
     ref_text: dict[tuple[str, str], str] = {}
     lists: list[list[tuple[str, str]]] = []
     categories: list[tuple[str, str]] = []
     images: list[FileUse] = []
+    languages: list[str] = []
     pending: dict[str, list[tuple[str, str]]] = {}  # group -> keys cited since its last list
     listed: set[tuple[str, str]] = set()
 
@@ -267,6 +306,9 @@ def prepare_page(text: str, *, title: t.Title, namespaces: t.Namespaces) -> Prep
         lists.append(keys)
         return f"\n\n{LIST_MARKER.format(len(lists) - 1)}\n\n"
 
+    for line in unbalanced_lines:
+        message = "bold or italics left open; closed at the end of the line"
+        warnings.append(WikiWarning(title.full, line, "markup", message))
     # Refs inside <references>…</references> define list-defined refs; they cite nothing.
     inside_lists = {
         id(inner)
@@ -297,6 +339,9 @@ def prepare_page(text: str, *, title: t.Title, namespaces: t.Namespaces) -> Prep
                 sort_key = str(node.text).strip() if node.text is not None else ""
                 categories.append((parsed.full, sort_key))
                 _replace(code, node, "")
+            elif parsed is not None and parsed.interwiki in t.LANGUAGES:
+                languages.append(parsed.full)  # an interlanguage link: beside the page
+                _replace(code, node, "")
             elif parsed is not None and parsed.namespace == t.FILE and not parsed.interwiki:
                 options = split_options(str(node.text)) if node.text is not None else []
                 images.append(parse_options(parsed.full, options))
@@ -310,7 +355,7 @@ def prepare_page(text: str, *, title: t.Title, namespaces: t.Namespaces) -> Prep
     for key in ref_text:
         if key not in {c.key for c in citations}:
             warn(f"ref {key[1]!r} is defined but never cited", key[1])
-    return Prepared(body, citations, ref_text, lists, categories, warnings, images)
+    return Prepared(body, citations, ref_text, lists, categories, warnings, images, languages)
 
 
 def split_options(text: str) -> list[str]:
@@ -361,6 +406,7 @@ class ConvertedPage:
     transcluded: set[str]
     warnings: list[WikiWarning]
     recovered: bool = False
+    languages: list[str] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass
@@ -708,6 +754,7 @@ def convert_wiki(wiki: Wiki, *, namespaces: t.Namespaces) -> tuple[list[Converte
                 transcluded=expansion.transcluded,
                 warnings=expansion.warnings + prep.warnings + errors[name] + context.warnings,
                 recovered=name in recovered,
+                languages=prep.languages,
             )
         )
     return converted, index

@@ -60,11 +60,27 @@ FARM_INTERWIKI: Mapping[str, str] = {
 }
 
 
+#: Language codes that make [[xx:Page]] an interlanguage link (shown beside the page, not in
+#: the text, as MediaWiki does); a colon in front, [[:xx:Page]], makes it an inline link.
+LANGUAGES = frozenset(
+    "aa ab af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy "
+    "da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht "
+    "hu hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky "
+    "la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny "
+    "oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr ss "
+    "st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo "
+    "za zh zu simple als bar ceb nds pms scn sco sh szl vec war yue".split()
+)
+LANGUAGE_URL = "https://{code}.wikipedia.org/wiki/$1"
+
+
 def interwiki_url(prefix: str, text: str, url_title) -> str:
     """The URL of an interwiki link; ``url_title`` encodes a title for a URL."""
     wiki, colon, rest = text.partition(":")
     if prefix in FARM_INTERWIKI and colon and re.fullmatch(r"[a-z0-9]+", wiki) and wiki != "meta":
         return FARM_INTERWIKI[prefix].replace("$2", wiki).replace("$1", url_title(rest))
+    if prefix in LANGUAGES and prefix not in INTERWIKI:
+        return LANGUAGE_URL.format(code=prefix).replace("$1", url_title(text))
     return INTERWIKI[prefix].replace("$1", url_title(text))
 
 
@@ -140,7 +156,7 @@ class Namespaces:
             number = self.lookup(prefix.strip())
             if number is not None:
                 namespace, text = number, rest.strip()
-            elif prefix.strip().lower() in INTERWIKI:
+            elif prefix.strip().lower() in INTERWIKI or prefix.strip().lower() in LANGUAGES:
                 interwiki, text = prefix.strip().lower(), rest.strip()
         if not text and not interwiki:
             if fragment and not forced:
