@@ -13,15 +13,17 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from . import titles as t
 from .convert import ConvertedPage
 from .model import Wiki
 from .myst import escape, escape_line_starts
+from .sitedata import PageEntry, SiteData
 
 #: Folders and files the converter owns in the destination.
-MANAGED = ("index.md", "pages", "categories", "special", "_wiki")
+MANAGED = ("index.md", "pages", "categories", "special", "media", "_wiki")
 MANIFEST = "_wiki/manifest.json"
 
 
@@ -99,8 +101,13 @@ def build_tree(
     category_docnames: dict[str, str],
     redirects: dict[str, tuple[str, str | None]],
     report_json: str,
-) -> dict[str, str]:
-    """Every file of the site tree, by path relative to the destination."""
+    media: Mapping[str, str] | None = None,
+) -> dict[str, str | bytes]:
+    """Every file of the site tree, by path relative to the destination.
+
+    ``media`` maps the title of each file the source has a copy of to its place in the
+    tree (``media/…``); the copy is read here.
+    """
     by_title = {p.title.full: p for p in pages}
     categories: dict[str, Category] = {}
     for page in pages:
@@ -144,10 +151,10 @@ def build_tree(
     files.update(_redirect_files(redirects))
     home = by_title.get(wiki.site.main_page)
     files["index.md"] = _home_file(home, wiki, categories, roots, sorted(special))
-    files["_wiki/site.json"] = (
-        json.dumps(_site_data(wiki, pages), indent=1, ensure_ascii=False, sort_keys=True) + "\n"
-    )
+    files["_wiki/site.json"] = _site_data(wiki, pages, categories, special).to_json()
     files["_wiki/report.json"] = report_json
+    for title, place in sorted((media or {}).items()):
+        files[place] = Path(wiki.files[title].path).read_bytes()
     return files
 
 
@@ -219,12 +226,13 @@ def special_pages(pages: list[ConvertedPage], categories: dict[str, Category]) -
             wanted.setdefault(missing, set()).add(page.title.full)
     by_title = {p.title.full: p for p in pages}
     wanted_lines = [
-        f"- {escape(title)} ({len(wanted[title])} link{'s' if len(wanted[title]) != 1 else ''}:"
+        f"- [{escape(title)}]{{.wiki-redlink}} ({_count(len(wanted[title]), 'link')}:"
         f" {', '.join(_link(by_title[w]) for w in sorted(wanted[title], key=_sort_key))})"
         for title in sorted(wanted, key=lambda w: (-len(wanted[w]), _sort_key(w)))
     ]
     category_lines = [
-        f"- [{escape(c.title.text)}](#{t.label(c.docname)}) ({len(c.members)} members)"
+        f"- [{escape(c.title.text)}](#{t.label(c.docname)})"
+        f" ({_count(len(c.members) + len(c.subcategories), 'member')})"
         for c in sorted(categories.values(), key=lambda c: _sort_key(c.title.text))
     ]
     return {
@@ -237,27 +245,33 @@ def special_pages(pages: list[ConvertedPage], categories: dict[str, Category]) -
         "special/categories": _special_page(
             "special/categories",
             "Categories",
-            "Every category of the wiki.",
-            "\n".join(category_lines) + "\n" if category_lines else "",
+            "Every category of the wiki, with the number of its pages and subcategories.",
+            "\n".join(category_lines) + "\n" if category_lines else "The wiki has no categories.\n",
         ),
         "special/wanted": _special_page(
             "special/wanted",
             "Wanted pages",
-            "Pages that are linked to but do not exist, with the pages that link to them.",
-            "\n".join(wanted_lines) + "\n" if wanted_lines else "",
+            "Pages that are linked to but do not exist, the most wanted first, with the pages"
+            " that link to them.",
+            "\n".join(wanted_lines) + "\n" if wanted_lines else "No page is wanted.\n",
         ),
         "special/uncategorized": _special_page(
             "special/uncategorized",
             "Uncategorized pages",
             "Pages that are in no category.",
-            _toctree([p.docname for p in uncategorized]),
+            _toctree([p.docname for p in uncategorized]) or "Every page is in a category.\n",
         ),
         "special/random": _special_page(
             "special/random",
             "Random page",
-            "This page takes you to a random article.",
+            "This page takes you to a random article. If it does not, pick one from"
+            f" [All pages](#{t.label('special/allpages')}).",
         ),
     }
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _redirect_files(redirects: dict[str, tuple[str, str | None]]) -> dict[str, str]:
@@ -289,20 +303,34 @@ def _home_file(
     return body.rstrip("\n") + "\n\n" + navigation
 
 
-def _site_data(wiki: Wiki, pages: list[ConvertedPage]) -> dict:
-    return {
-        "name": wiki.site.name,
-        "article_url": wiki.site.article_url,
-        "main_page": wiki.site.main_page,
-        "pages": {
-            p.title.full: {
-                "docname": p.docname,
-                "revision": wiki.pages[p.title.full].revision,
-                "timestamp": wiki.pages[p.title.full].timestamp,
-            }
-            for p in pages
-        },
+def _site_data(
+    wiki: Wiki,
+    pages: list[ConvertedPage],
+    categories: dict[str, Category],
+    special: dict[str, str],
+) -> SiteData:
+    entries = {
+        p.title.full: PageEntry(
+            title=p.title.full,
+            docname=p.docname,
+            namespace=p.title.namespace,
+            revision=wiki.pages[p.title.full].revision,
+            timestamp=wiki.pages[p.title.full].timestamp,
+            links=tuple(p.links),
+            transcludes=tuple(p.transcluded),
+        )
+        for p in pages
     }
+    for name, category in categories.items():  # generated for their members
+        if category.page is None:
+            entries[name] = PageEntry(name, category.docname, namespace=t.CATEGORY, generated=True)
+    return SiteData(
+        name=wiki.site.name,
+        article_url=wiki.site.article_url,
+        main_page=wiki.site.main_page,
+        pages=entries,
+        special={docname.rsplit("/", 1)[-1]: docname for docname in special},
+    )
 
 
 # --- writing ----------------------------------------------------------------------
@@ -336,7 +364,7 @@ def _swap_in(changed: list[str], staging: Path, dest: Path) -> None:
         raise
 
 
-def write_tree(files: dict[str, str], dest: Path) -> tuple[int, int]:
+def write_tree(files: dict[str, str | bytes], dest: Path) -> tuple[int, int]:
     """Make ``dest`` hold exactly ``files`` in the managed places; return (written, removed).
 
     Changed files are first written to a staging folder inside ``dest``, then
@@ -361,7 +389,7 @@ def write_tree(files: dict[str, str], dest: Path) -> tuple[int, int]:
         changed = []
         for relative, content in sorted(files.items()):
             target = dest / relative
-            data = content.encode("utf-8")
+            data = content.encode("utf-8") if isinstance(content, str) else content
             if target.is_file() and target.read_bytes() == data:
                 continue
             staged = staging / relative

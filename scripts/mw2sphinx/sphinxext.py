@@ -1,43 +1,425 @@
-"""The Sphinx side: site name from the converted tree, and wiki styling.
+"""The Sphinx side: what a wiki reader expects and Sphinx lacks.
 
-The converter writes ``_wiki/site.json`` next to the pages; this extension reads
-it when the configuration is ready, so the project's one ``conf.py`` works for
-any converted tree.
+The converter writes ``_wiki/site.json`` next to the pages (see :mod:`.sitedata`); this
+extension reads it and gives every page of the web site "What links here", links back to
+the live wiki with the date of the last revision, a random-page control, link previews,
+red links marked as missing pages, and the site's name as its title.
+
+Handlers are thin; per-document data lives in the environment (``env.wiki_pages``,
+``env.wiki_extracts``) with purge and merge handlers, so reading and writing are
+parallel-safe. The web-site chrome (templates, scripts) only reaches builders that make a
+web site (:func:`is_web_site`): not ePub, not a single page, not LaTeX.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
+from collections.abc import Iterable, Set
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.builders import Builder
 from sphinx.config import Config
+from sphinx.environment import BuildEnvironment
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
+from sphinx.util.i18n import format_date
+
+from .sitedata import Backlink, SiteData, article_docnames, edit_url, page_url
 
 logger = logging.getLogger(__name__)
-STATIC = Path(__file__).parent / "static"
+HERE = Path(__file__).parent
+#: Styles of wiki markup, for every HTML-format build (web site and ePub).
+STATIC_COMMON = HERE / "static" / "common"
+#: Scripts and styles of the web site's chrome only.
+STATIC_SITE = HERE / "static" / "site"
+TEMPLATES = HERE / "templates"
+#: HTML-format builders that do not make a browsable web site of many pages.
+NOT_WEB_SITES = frozenset({"epub", "singlehtml"})
+#: Files the extension writes into the web site's ``_static``, loaded when first needed.
+ARTICLES_FILE = "wiki-articles.js"
+PREVIEWS_FILE = "wiki-previews.js"
 
 
-def load_site_data(app: Sphinx, config: Config) -> None:
-    path = Path(app.srcdir) / config.wiki_site_data
-    if not path.is_file():
-        return
+# --- configuration ------------------------------------------------------------------------
+
+
+def _option(default: Any, rebuild: str, doc: str) -> Any:
+    return dataclasses.field(default=default, metadata={"rebuild": rebuild, "doc": doc})
+
+
+@dataclasses.dataclass(frozen=True)
+class WikiConfig:
+    """The extension's options; each is the Sphinx option ``wiki_<name>``."""
+
+    site_data: str = _option(
+        "_wiki/site.json", "env", "the converter's site data, relative to the source folder"
+    )
+    article_url: str = _option(
+        "", "html", "the live wiki's page URL with $1 for the title; default: from site data"
+    )
+    edit_url: str = _option(
+        "", "html", "the live wiki's edit URL with $1 for the title; default: ?action=edit"
+    )
+    what_links_here: bool = _option(True, "html", 'a "What links here" box on every page')
+    live_links: bool = _option(True, "html", '"View on the wiki" and "Edit on the wiki" links')
+    last_edited_format: str = _option(
+        "%-d %B %Y, at %H:%M", "html", "how the date of a page's last revision is written (UTC)"
+    )
+    random_page: bool = _option(True, "html", "random-page links go to a random article")
+    link_previews: bool = _option(True, "html", "hovering an internal link previews the page")
+    preview_length: int = _option(300, "env", "characters of a page's start in its preview")
+
+    @classmethod
+    def from_sphinx(cls, config: Config) -> WikiConfig:
+        return cls(**{f.name: getattr(config, f"wiki_{f.name}") for f in dataclasses.fields(cls)})
+
+
+def _register_options(app: Sphinx) -> None:
+    for field in dataclasses.fields(WikiConfig):
+        app.add_config_value(
+            f"wiki_{field.name}",
+            field.default,
+            field.metadata["rebuild"],
+            types=frozenset({type(field.default)}),
+            description=field.metadata["doc"],
+        )
+
+
+# --- site data and per-document data --------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class PageInfo:
+    """What the site data says about one document; stored in the env when it is read."""
+
+    title: str
+    revision: int | None
+    timestamp: str | None
+    article_url: str
+    backlinks: tuple[Backlink, ...]
+
+
+@functools.lru_cache(maxsize=4)
+def _load(path: str, _mtime_ns: int, _size: int) -> tuple[SiteData, dict[str, PageInfo]]:
+    site = SiteData.load(Path(path))
+    backlinks = site.what_links_here()
+    infos = {
+        entry.docname: PageInfo(
+            entry.title,
+            entry.revision,
+            entry.timestamp,
+            site.article_url,
+            backlinks.get(entry.title, ()),
+        )
+        for entry in site.pages.values()
+    }
+    return site, infos
+
+
+def site_data(app: Sphinx) -> tuple[SiteData, dict[str, PageInfo]]:
+    """The site data and each document's page info; empty if the tree has none."""
+    path = Path(app.srcdir) / app.config.wiki_site_data
     try:
-        data = json.loads(path.read_text("utf-8"))
-    except ValueError as error:
-        logger.warning("%s: not valid JSON (%s)", path, error, type="wiki", subtype="site-data")
+        stat = path.stat()
+        return _load(str(path), stat.st_mtime_ns, stat.st_size)
+    except FileNotFoundError:
+        return SiteData(), {}
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        logger.warning(
+            "%s: not the converter's site data (%s)", path, error, type="wiki", subtype="site-data"
+        )
+        return SiteData(), {}
+
+
+def _env_data(env: BuildEnvironment) -> tuple[dict[str, PageInfo], dict[str, tuple[str, str]]]:
+    if not hasattr(env, "wiki_pages"):
+        env.wiki_pages = {}  # docname -> PageInfo
+        env.wiki_extracts = {}  # docname -> (title, the start of its text)
+    return env.wiki_pages, env.wiki_extracts
+
+
+def is_web_site(builder: Builder) -> bool:
+    """A builder that makes a browsable HTML site (html, dirhtml), not ePub or one page."""
+    return builder.format == "html" and builder.name not in NOT_WEB_SITES
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+#: Parts of a page that are not its running text, for previews.
+_NOT_TEXT = (nodes.footnote, nodes.citation, nodes.table, nodes.topic, nodes.sidebar, nodes.title)
+_NOT_TEXT_INLINE = (nodes.footnote_reference, nodes.citation_reference, nodes.problematic)
+
+
+def _text(node: nodes.Node) -> str:
+    if isinstance(node, nodes.Text):
+        return str(node)
+    if isinstance(node, _NOT_TEXT_INLINE):
+        return ""
+    return "".join(_text(child) for child in node.children)
+
+
+def page_extract(doctree: nodes.document, limit: int) -> str:
+    """The start of a page's running text: its lead (the text before the first heading), or
+    else its first section with text; at most ``limit`` characters, cut at a word."""
+    parts: list[str] = []
+    length = 0
+    lead: nodes.Element | None = None
+    for paragraph in doctree.findall(nodes.paragraph):
+        if "wiki-categories" in paragraph["classes"]:
+            continue
+        parent = paragraph.parent
+        section = None
+        while parent is not None and not isinstance(parent, _NOT_TEXT):
+            section = section or (parent if isinstance(parent, nodes.section) else None)
+            parent = parent.parent
+        if parent is not None:
+            continue
+        text = " ".join(_text(paragraph).split())
+        if not text:
+            continue
+        if lead is None:
+            lead = section
+        elif section is not lead:
+            break
+        parts.append(text)
+        length += len(text) + 1
+        if length > limit:
+            break
+    text = " ".join(parts)
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    return cut.rstrip(" ,;:.") + "\u2026"
+
+
+def read_doctree(app: Sphinx, doctree: nodes.document) -> None:
+    pages, extracts = _env_data(app.env)
+    docname = app.env.docname
+    info = site_data(app)[1].get(docname)
+    if info is not None:
+        pages[docname] = info
+    title = app.env.titles.get(docname)
+    extracts[docname] = (
+        title.astext() if title is not None else "",
+        page_extract(doctree, app.config.wiki_preview_length),
+    )
+
+
+def purge_doc(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
+    for data in _env_data(env):
+        data.pop(docname, None)
+
+
+def merge_info(
+    app: Sphinx, env: BuildEnvironment, docnames: Set[str], other: BuildEnvironment
+) -> None:
+    for data, theirs in zip(_env_data(env), _env_data(other), strict=True):
+        data.update({d: v for d, v in theirs.items() if d in docnames})
+
+
+def outdated_docs(
+    app: Sphinx, env: BuildEnvironment, added: Set[str], changed: Set[str], removed: Set[str]
+) -> list[str]:
+    """Documents whose site data changed although their source did not: a page that another
+    page started or stopped linking to, a new revision date. Reread, they are rewritten."""
+    pages, _ = _env_data(env)
+    infos = site_data(app)[1]
+    unchanged = env.found_docs - added - changed
+    return sorted(d for d in unchanged if pages.get(d) != infos.get(d))
+
+
+# --- red links -----------------------------------------------------------------------------
+
+
+class redlink(nodes.inline):  # docutils names node classes in lower case
+    """A link to a page that does not exist: text with a title that says so."""
+
+
+REDLINK_TITLE = "Page does not exist"
+
+
+class MarkRedLinks(SphinxPostTransform):
+    """``{.wiki-redlink}`` spans become :class:`redlink` nodes in HTML-format builds."""
+
+    default_priority = 400
+    formats = ("html",)
+
+    def run(self, **kwargs: Any) -> None:
+        for node in list(self.document.findall(nodes.inline)):
+            if "wiki-redlink" in node["classes"] and not isinstance(node, redlink):
+                new = redlink(node.rawsource, *node.children, **node.attributes)
+                node.replace_self(new)
+
+
+def visit_redlink(self, node: redlink) -> None:
+    self.body.append(self.starttag(node, "span", "", title=REDLINK_TITLE))
+
+
+def depart_redlink(self, node: redlink) -> None:
+    self.body.append("</span>")
+
+
+# --- writing the web site -----------------------------------------------------------------
+
+
+def _last_edited(timestamp: str | None, fmt: str, language: str) -> tuple[str, str]:
+    """(machine-readable, human-readable) date of a revision; empty if it has none."""
+    if not timestamp:
+        return "", ""
+    try:
+        moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    except ValueError:
+        return "", ""
+    return timestamp, format_date(fmt, date=moment, language=language or "en")
+
+
+def page_context(app: Sphinx, docname: str, info: PageInfo) -> dict[str, Any]:
+    """The template values of the page-information box of one wiki page."""
+    config = WikiConfig.from_sphinx(app.config)
+    builder = app.builder
+    article_url = config.article_url or info.article_url
+    datetime_value, last_edited = _last_edited(
+        info.timestamp, config.last_edited_format, app.config.language
+    )
+    found = app.env.found_docs
+    backlinks = [
+        {
+            "title": b.title,
+            "url": builder.get_relative_uri(docname, b.docname),
+            "note": "transclusion" if b.transclusion and not b.link else "",
+        }
+        for b in info.backlinks
+        if b.docname in found
+    ]
+    return {
+        "title": info.title,
+        "what_links_here": config.what_links_here,
+        "backlinks": backlinks,
+        "view_url": page_url(article_url, info.title) if config.live_links else "",
+        "edit_url": edit_url(article_url, info.title, edit_pattern=config.edit_url)
+        if config.live_links
+        else "",
+        "last_edited": last_edited,
+        "last_edited_datetime": datetime_value,
+    }
+
+
+def add_page_context(
+    app: Sphinx, pagename: str, templatename: str, context: dict, doctree: nodes.Node | None
+) -> None:
+    if not is_web_site(app.builder):
         return
-    name = data.get("name") or config.project
-    # Only fill in what conf.py left at Sphinx's defaults.
+    pages, _ = _env_data(app.env)
+    info = pages.get(pagename)
+    context["wiki_page"] = page_context(app, pagename, info) if info is not None else None
+    random_docname = site_data(app)[0].special.get("random")
+    if app.config.wiki_random_page and random_docname in app.env.found_docs:
+        context["wiki_random_url"] = app.builder.get_relative_uri(pagename, random_docname)
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    if not path.is_file() or path.read_text("utf-8") != text:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, "utf-8")
+
+
+def _data_script(name: str, value: object) -> str:
+    return f"wikiData({json.dumps(name)}, {json.dumps(value, ensure_ascii=False)});\n"
+
+
+def web_site_data(
+    builder: Builder, site: SiteData, extracts: dict[str, tuple[str, str]], docnames: Iterable[str]
+) -> dict[str, str]:
+    """The data files of the web site's scripts, by file name."""
+    docnames = set(docnames)
+    articles = [builder.get_target_uri(d) for d in article_docnames(site, docnames)]
+    docnames.discard(site.special.get("random", ""))  # it only leads elsewhere
+    previews = {
+        builder.get_target_uri(docname): [title, text]
+        for docname, (title, text) in sorted(extracts.items())
+        if text and docname in docnames
+    }
+    return {
+        ARTICLES_FILE: _data_script("articles", articles),
+        PREVIEWS_FILE: _data_script("previews", previews),
+    }
+
+
+def write_web_site_data(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or not is_web_site(app.builder):
+        return
+    _, extracts = _env_data(app.env)
+    site = site_data(app)[0]
+    static = Path(app.outdir) / "_static"
+    for name, text in web_site_data(app.builder, site, extracts, app.env.found_docs).items():
+        _write_if_changed(static / name, text)
+
+
+# --- setup ---------------------------------------------------------------------------------
+
+
+def _append(config: Config, name: str, path: Path) -> None:
+    # A new list: a default value is shared by every Sphinx application in the process.
+    if str(path) not in getattr(config, name):
+        setattr(config, name, [*getattr(config, name), str(path)])
+
+
+def configure(app: Sphinx, config: Config) -> None:
+    """The site's name from the site data, where conf.py left Sphinx's defaults; templates."""
+    _append(config, "templates_path", TEMPLATES)
+    _append(config, "html_static_path", STATIC_COMMON)
+    name = site_data(app)[0].name
+    if not name:
+        return
     if config.project in {"Project name not set", "Wiki", ""}:
         config.project = name
     if not config.html_title or config.html_title.endswith("documentation"):
         config.html_title = name
 
 
+def add_assets(app: Sphinx) -> None:
+    """The web site's scripts and styles; copied here, not through ``html_static_path``,
+    which is the same for every builder (a builder-dependent value would make every
+    rebuild a full one, and put the scripts into ePub books)."""
+    if not is_web_site(app.builder):
+        return
+    for source in sorted(STATIC_SITE.iterdir()):
+        _write_if_changed(Path(app.outdir) / "_static" / source.name, source.read_text("utf-8"))
+    app.add_css_file("wiki-site.css")
+    config = WikiConfig.from_sphinx(app.config)
+    random_docname = site_data(app)[0].special.get("random", "")
+    attributes = {
+        "data-random-page": app.builder.get_target_uri(random_docname)
+        if config.random_page and random_docname
+        else "",
+        "data-articles": ARTICLES_FILE,
+        "data-previews": PREVIEWS_FILE if config.link_previews else "",
+    }
+    app.add_js_file("wiki.js", defer="defer", **attributes)
+
+
 def setup(app: Sphinx) -> dict:
-    app.add_config_value("wiki_site_data", "_wiki/site.json", "env", types=[str])
-    app.connect("config-inited", load_site_data)
-    app.connect("builder-inited", lambda a: a.config.html_static_path.append(str(STATIC)))
+    _register_options(app)
+    app.add_node(redlink, html=(visit_redlink, depart_redlink))
+    app.add_post_transform(MarkRedLinks)
     app.add_css_file("wiki.css")
-    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
+    app.connect("config-inited", configure)
+    app.connect("builder-inited", add_assets)
+    app.connect("env-get-outdated", outdated_docs)
+    app.connect("env-purge-doc", purge_doc)
+    app.connect("env-merge-info", merge_info)
+    app.connect("doctree-read", read_doctree)
+    app.connect("html-page-context", add_page_context)
+    app.connect("build-finished", write_web_site_data)
+    return {
+        "version": "2",
+        "env_version": 1,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }

@@ -1,0 +1,152 @@
+"""The site data, ``_wiki/site.json``: written by the converter, read by the Sphinx extension.
+
+It says what the Sphinx side cannot know from the pages alone: the wiki's name and address,
+which document is which wiki page, each page's last revision, the links and transclusions
+between pages (MediaWiki's link tables, from which "What links here" is computed) and the
+documents of the special pages. Only plain JSON values, sorted, so the file is deterministic.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from urllib.parse import quote
+
+#: Characters MediaWiki leaves unencoded in a title in a URL (wfUrlencode).
+_URL_SAFE = ";@$!*(),/~:"
+
+
+@dataclasses.dataclass(frozen=True)
+class PageEntry:
+    """One page of the site as site.json describes it."""
+
+    title: str
+    docname: str
+    namespace: int = 0
+    revision: int | None = None
+    timestamp: str | None = None  # ISO 8601, UTC
+    #: titles of the existing pages this page links to, including links in transcluded text.
+    links: tuple[str, ...] = ()
+    #: titles of the pages this page transcludes (existing or not).
+    transcludes: tuple[str, ...] = ()
+    #: a category page the wiki does not have, generated for its members.
+    generated: bool = False
+
+    def to_json(self) -> dict:
+        data = dataclasses.asdict(self)
+        del data["title"]
+        data["links"] = sorted(self.links)
+        data["transcludes"] = sorted(self.transcludes)
+        if not self.generated:
+            del data["generated"]
+        return data
+
+
+@dataclasses.dataclass(frozen=True)
+class Backlink:
+    """A page in another page's "What links here": it links there, transcludes it, or both."""
+
+    title: str
+    docname: str
+    link: bool = False
+    transclusion: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class SiteData:
+    name: str = ""
+    #: URL of an article with ``$1`` standing for the title, e.g. ``https://host/wiki/$1``.
+    article_url: str = ""
+    main_page: str = "Main Page"
+    pages: Mapping[str, PageEntry] = dataclasses.field(default_factory=dict)
+    #: special page name ("random", "allpages", ...) -> docname.
+    special: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+    def to_json(self) -> str:
+        data = {
+            "name": self.name,
+            "article_url": self.article_url,
+            "main_page": self.main_page,
+            "pages": {title: entry.to_json() for title, entry in self.pages.items()},
+            "special": dict(self.special),
+        }
+        return json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+
+    @classmethod
+    def from_json(cls, data: Mapping) -> SiteData:
+        pages = {}
+        for title, entry in (data.get("pages") or {}).items():
+            if isinstance(entry, str):  # an older, flat form: title -> docname
+                entry = {"docname": entry}
+            pages[title] = PageEntry(
+                title=title,
+                docname=str(entry["docname"]),
+                namespace=int(entry.get("namespace") or 0),
+                revision=entry.get("revision"),
+                timestamp=entry.get("timestamp"),
+                links=tuple(entry.get("links") or ()),
+                transcludes=tuple(entry.get("transcludes") or ()),
+                generated=bool(entry.get("generated")),
+            )
+        return cls(
+            name=str(data.get("name") or ""),
+            article_url=str(data.get("article_url") or ""),
+            main_page=str(data.get("main_page") or "Main Page"),
+            pages=pages,
+            special={str(k): str(v) for k, v in (data.get("special") or {}).items()},
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> SiteData:
+        """Read site.json; ``ValueError`` (or ``KeyError``) if it is not one."""
+        return cls.from_json(json.loads(path.read_text("utf-8")))
+
+    def by_docname(self) -> dict[str, PageEntry]:
+        return {entry.docname: entry for entry in self.pages.values()}
+
+    def what_links_here(self) -> dict[str, tuple[Backlink, ...]]:
+        """For every page, the pages that link to it or transclude it, by title.
+
+        As MediaWiki's Special:WhatLinksHere lists them from its link tables: links
+        include those in transcluded text; a page that both links and transcludes is
+        listed once; a page never lists itself.
+        """
+        found: dict[str, dict[str, Backlink]] = {}
+        for source in self.pages.values():
+            for targets, kind in ((source.links, "link"), (source.transcludes, "transclusion")):
+                for target in targets:
+                    if target not in self.pages or target == source.title:
+                        continue
+                    entries = found.setdefault(target, {})
+                    previous = entries.get(source.title, Backlink(source.title, source.docname))
+                    entries[source.title] = dataclasses.replace(previous, **{kind: True})
+        return {
+            target: tuple(sorted(entries.values(), key=lambda b: (b.title.casefold(), b.title)))
+            for target, entries in found.items()
+        }
+
+
+def page_url(article_url: str, title: str) -> str:
+    """The live wiki's URL of a page; "" without an article URL."""
+    if not article_url or "$1" not in article_url:
+        return ""
+    return article_url.replace("$1", quote(title.replace(" ", "_"), safe=_URL_SAFE))
+
+
+def edit_url(article_url: str, title: str, *, edit_pattern: str = "") -> str:
+    """The live wiki's edit URL of a page: ``edit_pattern`` with ``$1``, else ``?action=edit``
+    on the article URL (MediaWiki reads the query on its short article paths too)."""
+    if edit_pattern:
+        return page_url(edit_pattern, title)
+    url = page_url(article_url, title)
+    if not url:
+        return ""
+    return url + ("&" if "?" in url else "?") + "action=edit"
+
+
+def article_docnames(site: SiteData, found: Iterable[str]) -> list[str]:
+    """Documents of the wiki's articles (main namespace) that the build has, sorted."""
+    found = set(found)
+    return sorted(e.docname for e in site.pages.values() if e.namespace == 0 and e.docname in found)

@@ -1,0 +1,321 @@
+"""The Sphinx extension, built with sphinx.testing: what links here, links back to the wiki,
+random page and preview data, red links, special pages; parallel builds, rebuilds, and no
+web-site chrome in ePub or LaTeX."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import shutil
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from mw2sphinx import titles as t
+from mw2sphinx.convert import convert_wiki
+from mw2sphinx.model import Page, SiteInfo, Wiki
+from mw2sphinx.site import build_tree, write_tree
+from mw2sphinx.sphinxext import WikiConfig, page_extract
+from wikis import FIXTURES, convert, unpack, write_conf_shim
+
+ARTICLE_URL = "https://small.example/wiki/$1"
+
+
+def build(
+    srcdir: Path,
+    outdir: Path,
+    *,
+    builder: str = "html",
+    parallel: int = 0,
+    freshenv: bool = True,
+    confoverrides: dict | None = None,
+) -> tuple[str, str, Path]:
+    """Build with sphinx.testing and the project's conf.py; (warnings, status, output)."""
+    from sphinx.testing.util import SphinxTestApp
+
+    write_conf_shim(srcdir)
+    warnings, status = StringIO(), StringIO()
+    app = SphinxTestApp(
+        builder,
+        srcdir=srcdir,
+        builddir=outdir,
+        warning=warnings,
+        status=status,
+        freshenv=freshenv,
+        parallel=parallel,
+        confoverrides=confoverrides or {},
+    )
+    try:
+        if parallel:
+            assert app.is_parallel_allowed("read") and app.is_parallel_allowed("write")
+        app.build()
+    finally:
+        app.cleanup()
+    return warnings.getvalue(), status.getvalue(), Path(app.outdir)
+
+
+def small_source(root: Path) -> Path:
+    source = unpack(FIXTURES / "small-wiki.bundle", root / "wiki")
+    assert (
+        convert(source, root / "src", "--site-name", "Small Wiki", "--article-url", ARTICLE_URL)
+        == 0
+    )
+    return root / "src"
+
+
+def soup(html: Path, name: str) -> BeautifulSoup:
+    return BeautifulSoup((html / name).read_text("utf-8"), "html.parser")
+
+
+def what_links_here(html: Path, name: str) -> list[str]:
+    box = soup(html, name).select_one("#wiki-whatlinkshere")
+    assert box is not None, f"{name} has no What links here"
+    return [" ".join(li.get_text().split()) for li in box.select("li")]
+
+
+def data_file(html: Path, name: str) -> object:
+    text = (html / "_static" / name).read_text("utf-8")
+    match = re.fullmatch(r'wikiData\("\w+", (.*)\);\n', text, re.DOTALL)
+    assert match, text[:200]
+    return json.loads(match.group(1))
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("small-ext")
+    src = small_source(root)
+    warnings, _status, html = build(src, root / "build")
+    assert warnings == ""
+    return src, html
+
+
+def test_what_links_here_on_every_wiki_page(small):
+    _src, html = small
+    # Food transcludes Fruit and Vegetable, whose included text links to them: both at once.
+    assert what_links_here(html, "pages/Fruit.html") == ["Category:Food", "Main Page"]
+    assert what_links_here(html, "pages/Vegetable.html") == ["Category:Food", "Fruit", "Main Page"]
+    assert what_links_here(html, "index.html") == ["Orphan"]
+    assert what_links_here(html, "categories/Food.html") == ["Main Page"]
+    orphan = soup(html, "pages/Orphan.html").select_one("#wiki-whatlinkshere")
+    assert "No pages link to this page." in orphan.get_text()
+    # Its links lead to the pages, relative to this one.
+    links = soup(html, "pages/Vegetable.html").select("#wiki-whatlinkshere a")
+    assert [a["href"] for a in links] == ["../categories/Food.html", "Fruit.html", "../index.html"]
+    # Outside the article: not part of the page's text, not in the comparison with MediaWiki.
+    assert soup(html, "pages/Fruit.html").select("article #wiki-whatlinkshere") == []
+
+
+def test_view_and_edit_on_the_wiki(small):
+    _src, html = small
+    page = soup(html, "pages/Fruit.html")
+    view = page.select_one(".wiki-pageinfo a.wiki-view")
+    edit = page.select_one(".wiki-pageinfo a.wiki-edit")
+    assert view.get_text() == "View on the wiki"
+    assert view["href"] == "https://small.example/wiki/Fruit"
+    assert edit.get_text() == "Edit on the wiki"
+    assert edit["href"] == "https://small.example/wiki/Fruit?action=edit"
+    # furo's icons at the top of the page lead there too.
+    assert page.select_one(".view-this-page a")["href"] == view["href"]
+    assert page.select_one(".edit-this-page a")["href"] == edit["href"]
+    food = soup(html, "categories/Food.html").select_one("a.wiki-view")
+    assert food["href"] == "https://small.example/wiki/Category:Food"
+    # The folder source knows no revisions: no date.
+    assert page.select(".wiki-lastedited") == []
+    # Special pages are not wiki pages.
+    assert soup(html, "special/wanted.html").select(".wiki-pageinfo") == []
+
+
+def test_the_article_url_from_the_configuration_wins(tmp_path):
+    src = small_source(tmp_path)
+    overrides = {
+        "wiki_article_url": "https://other.example/w/$1",
+        "wiki_edit_url": "https://other.example/edit/$1",
+        "wiki_what_links_here": False,
+    }
+    warnings, _, html = build(src, tmp_path / "build", confoverrides=overrides)
+    assert warnings == ""
+    page = soup(html, "pages/Fruit.html")
+    assert page.select_one("a.wiki-view")["href"] == "https://other.example/w/Fruit"
+    assert page.select_one("a.wiki-edit")["href"] == "https://other.example/edit/Fruit"
+    assert page.select("#wiki-whatlinkshere") == []
+
+
+def test_random_page_control_and_articles(small):
+    src, html = small
+    for name in ("index.html", "pages/Fruit.html", "special/wanted.html", "search.html"):
+        link = soup(html, name).select_one(".sidebar-drawer a.wiki-random")
+        assert link is not None, name
+        assert (html / Path(name).parent / link["href"]).resolve() == (
+            html / "special" / "random.html"
+        ).resolve()
+    script = soup(html, "pages/Fruit.html").select_one('script[src*="wiki.js"]')
+    assert script["data-random-page"] == "special/random.html"
+    # The articles: the main namespace, not categories or special pages.
+    assert data_file(html, "wiki-articles.js") == [
+        "index.html", "pages/Fruit.html", "pages/Orphan.html", "pages/Vegetable.html",
+    ]  # fmt: skip
+    # The wiki text's [[Special:Random]] resolves to the same page (see titles.SPECIAL_PAGES).
+    site = json.loads((src / "_wiki" / "site.json").read_text("utf-8"))
+    assert site["special"]["random"] == "special/random"
+
+
+def test_previews_are_the_start_of_each_page(small):
+    _src, html = small
+    previews = data_file(html, "wiki-previews.js")
+    # No footnote marker, no category footer; the title apart.
+    assert previews["pages/Fruit.html"] == ["Fruit", "Fruit is sweet."]
+    assert previews["categories/Food.html"][1].startswith("Things to eat.")
+    assert previews["pages/Orphan.html"][1].startswith("A page in no category that links to")
+    assert "special/random.html" not in previews
+    script = soup(html, "index.html").select_one('script[src*="wiki.js"]')
+    assert script["data-previews"] == "wiki-previews.js"
+
+
+def test_page_extract_is_cut_at_a_word():
+    from docutils.core import publish_doctree
+
+    doctree = publish_doctree("Title\n=====\n\nOne two three four five six.\n\nSecond paragraph.\n")
+    assert page_extract(doctree, 100) == "One two three four five six. Second paragraph."
+    assert page_extract(doctree, 16) == "One two three\u2026"
+
+
+def test_red_links_say_the_page_does_not_exist(small):
+    _src, html = small
+    page = soup(html, "index.html")
+    nuts = [s for s in page.select(".wiki-redlink") if s.get_text() == "Nuts"]
+    assert len(nuts) == 1
+    assert nuts[0].name == "span" and nuts[0].find_parent("a") is None
+    assert nuts[0]["title"] == "Page does not exist"
+
+
+def test_special_pages(small):
+    _src, html = small
+    wanted = soup(html, "special/wanted.html")
+    items = [" ".join(li.get_text().split()) for li in wanted.select("article li")]
+    assert "Nuts (1 link: Main Page)" in items
+    assert "Bread (1 link: Category:Food)" in items
+    assert all(li.select_one(".wiki-redlink") for li in wanted.select("article li"))
+    categories = soup(html, "special/categories.html")
+    items = [" ".join(li.get_text().split()) for li in categories.select("article li")]
+    assert items == ["Food (2 members)", "Plants (2 members)"]  # Food: Fruit and Plants
+    allpages = soup(html, "special/allpages.html")
+    titles = [a.get_text() for a in allpages.select("article li a")]
+    assert titles == ["Fruit", "Main Page", "Orphan", "Vegetable"]
+
+
+def test_category_members_follow_sort_keys_and_subcategories_are_listed(tmp_path):
+    site = SiteInfo(name="Sorting Wiki", article_url=ARTICLE_URL)
+    pages = {
+        "Main Page": Page("Main Page", 0, "Home."),
+        "Category:Animals": Page("Category:Animals", 14, "All animals."),
+        "Category:Birds": Page("Category:Birds", 14, "[[Category:Animals]]"),
+        "Zebra": Page("Zebra", 0, "{{DEFAULTSORT:Aardvark}}[[Category:Animals]]"),
+        "Bee": Page("Bee", 0, "[[Category:Animals|Zz]]"),
+        "Cat": Page("Cat", 0, "[[Category:Animals]]"),
+    }
+    src = write_wiki(Wiki(site=site, pages=pages), tmp_path / "src")
+    warnings, _, html = build(src, tmp_path / "build")
+    assert warnings == ""
+    animals = soup(html, "categories/Animals.html")
+    sections = animals.select("article section section")
+    subcategories = [a.get_text() for a in sections[0].select("a.reference.internal")]
+    members = [a.get_text() for a in sections[1].select("li a.reference.internal")]
+    assert subcategories == ["Birds"]
+    assert members == ["Zebra", "Cat", "Bee"]  # Aardvark, Cat, Zz
+
+
+def write_wiki(wiki: Wiki, dest: Path) -> Path:
+    namespaces = t.Namespaces(wiki.site)
+    pages, index = convert_wiki(wiki, namespaces=namespaces)
+    categories = {k: v for k, v in index.docnames.items() if v.startswith("categories/")}
+    files = build_tree(
+        pages,
+        wiki=wiki,
+        namespaces=namespaces,
+        category_docnames=categories,
+        redirects={},
+        report_json="{}",
+    )
+    write_tree(files, dest)
+    return dest
+
+
+def test_last_revision_date_and_transclusions(tmp_path):
+    site = SiteInfo(name="Dated Wiki", article_url=ARTICLE_URL)
+    pages = {
+        "Main Page": Page("Main Page", 0, "{{:Snippet}}", 3, "2026-01-30T14:05:09Z"),
+        "Snippet": Page("Snippet", 0, "Shared text.", 2, "2025-07-04T09:00:00Z"),
+    }
+    src = write_wiki(Wiki(site=site, pages=pages), tmp_path / "src")
+    warnings, _, html = build(src, tmp_path / "build")
+    assert warnings == ""
+    snippet = soup(html, "pages/Snippet.html")
+    time = snippet.select_one(".wiki-lastedited time")
+    assert time["datetime"] == "2025-07-04T09:00:00Z"
+    assert time.get_text() == "4 July 2025, at 09:00"
+    assert what_links_here(html, "pages/Snippet.html") == ["Main Page (transclusion)"]
+
+
+def test_a_page_whose_backlinks_change_is_rewritten(tmp_path):
+    """Only Orphan's source changes; Fruit's What links here must follow on a rebuild."""
+    source = unpack(FIXTURES / "small-wiki.bundle", tmp_path / "wiki")
+    src = tmp_path / "src"
+    assert convert(source, src, "--article-url", ARTICLE_URL) == 0
+    warnings, _, html = build(src, tmp_path / "build")
+    assert warnings == "" and what_links_here(html, "pages/Fruit.html") == [
+        "Category:Food", "Main Page",
+    ]  # fmt: skip
+    fruit_source = (src / "pages" / "Fruit.md").read_bytes()
+    (source / "misc" / "Orphan.mediawiki").write_text("Now about [[Fruit]].", "utf-8")
+    assert convert(source, src, "--article-url", ARTICLE_URL) == 0
+    assert (src / "pages" / "Fruit.md").read_bytes() == fruit_source  # not rewritten
+    warnings, status, html = build(src, tmp_path / "build", freshenv=False)
+    assert warnings == ""
+    assert what_links_here(html, "pages/Fruit.html") == ["Category:Food", "Main Page", "Orphan"]
+    assert what_links_here(html, "index.html") == []  # Orphan no longer links there
+    status = re.sub(r"\x1b\[[\d;]*m", "", status)  # colours
+    reread = set(re.findall(r"reading sources\.\.\. \[[ \d]+%\] (\S+)", status))
+    assert reread == {"index", "pages/Fruit", "pages/Orphan"}
+
+
+def test_parallel_build_is_the_same_as_a_serial_one(small, tmp_path):
+    src, serial = small
+    copy = tmp_path / "src"
+    shutil.copytree(src, copy)
+    warnings, _, parallel = build(copy, tmp_path / "build", parallel=2)
+    assert warnings == ""
+    for name in ("wiki-articles.js", "wiki-previews.js"):
+        assert data_file(parallel, name) == data_file(serial, name)
+    for page in ("index.html", "pages/Fruit.html", "pages/Vegetable.html", "categories/Food.html"):
+        assert what_links_here(parallel, page) == what_links_here(serial, page)
+        assert soup(parallel, page).select_one("a.wiki-view") is not None
+
+
+@pytest.mark.parametrize("builder", ["epub", "latex"])
+def test_no_web_site_chrome_in_books(small, tmp_path, builder):
+    src, _ = small
+    copy = tmp_path / "src"
+    shutil.copytree(src, copy)
+    _warnings, _, out = build(copy, tmp_path / "build", builder=builder)
+    files = [p for p in out.rglob("*") if p.is_file() and ".doctrees" not in p.parts]
+    assert files
+    names = {p.name for p in files}
+    assert not names & {"wiki.js", "wiki-site.css", "wiki-articles.js", "wiki-previews.js"}
+    for path in files:
+        if path.suffix in {".xhtml", ".html", ".tex", ".opf"}:
+            text = path.read_text("utf-8")
+            for chrome in ("wiki-pageinfo", "What links here", "View on the wiki", "wiki-random"):
+                assert chrome not in text, f"{chrome!r} in {path.name}"
+    if builder == "epub":
+        # The wiki's own markup keeps its styles in the book.
+        assert "wiki.css" in names
+
+
+def test_options_are_prefixed_typed_and_documented():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    for field in dataclasses.fields(WikiConfig):
+        assert f"`wiki_{field.name}`" in readme, f"wiki_{field.name} is not in the README"
+        assert field.metadata["rebuild"] in {"env", "html"}
+        assert field.metadata["doc"]
