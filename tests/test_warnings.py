@@ -23,7 +23,7 @@ def warnings_of(text: str, pages: dict[str, str] | None = None):
 def test_unknown_template_is_a_typed_warning_with_its_line():
     page, warnings = warnings_of("Intro.\n\n{{Nowhere}}\n")
     assert ("template-unknown", 3) in warnings
-    assert "{{Template:Nowhere}}" in page.markdown.replace("\\", "")
+    assert "[Template:Nowhere]{.wiki-redlink .wiki-missing-template}" in page.markdown
 
 
 def test_template_loop_is_cut_with_a_warning():

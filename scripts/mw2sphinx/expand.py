@@ -52,6 +52,8 @@ class Expansion:
     placeholders: list[str] = dataclasses.field(default_factory=list)
     #: titles of pages transcluded (existing or not), for "what links here".
     transcluded: set[str] = dataclasses.field(default_factory=set)
+    #: titles parser functions looked at (#ifexist), which MediaWiki counts as links.
+    links: set[str] = dataclasses.field(default_factory=set)
     warnings: list[WikiWarning] = dataclasses.field(default_factory=list)
 
 
@@ -283,6 +285,8 @@ def _call_function(
 
     def exists(name: str) -> bool:
         title = ctx.namespaces.title(name)
+        if title is not None:
+            ctx.result.links.add(title.full)  # MediaWiki records #ifexist as a link
         return title is not None and (
             title.full in ctx.wiki.pages or title.full in ctx.wiki.redirects
         )

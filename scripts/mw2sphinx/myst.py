@@ -485,7 +485,11 @@ class MystWriter:
             elif kind == "image":
                 out.append(self.inline_image(value))  # type: ignore[arg-type]
             elif kind == "template":
-                out.append(f"[{escape(f'{{{{{value}}}}}')}]{{.wiki-missing-template}}")
+                name = str(value)
+                if name.startswith("#"):  # a parser function we do not run
+                    out.append(f"[{escape('{{' + name + '}}')}]{{.wiki-missing-template}}")
+                else:  # a template that does not exist: a red link, as in MediaWiki
+                    out.append(f"[{escape(name)}]{{.wiki-redlink .wiki-missing-template}}")
         return "".join(out)
 
     def wrap(self, delimiter: str, nodes: list) -> str:
@@ -532,6 +536,8 @@ class MystWriter:
 
     def raw_inline(self, content: list) -> str:
         fmt, text = content
+        if fmt == "mediawiki" and text.startswith("{{{"):
+            return escape(text)  # a template's parameter, shown as such on the template's page
         match = _HTML_TAG.match(text.strip()) if fmt == "html" else None
         if match and match.group(2).lower() in SPAN_TAGS:
             if match.group(2).lower() == "br":
@@ -600,7 +606,9 @@ class MystWriter:
         return f"[{label}]{{.wiki-missing-file}}" + (f" {text}" if text and text != label else "")
 
     def _missing_file(self, image: Image) -> str:
-        return f"[{escape(image.use.title)}]{{.wiki-missing-file}}"
+        caption = self.inlines(_caption_text(image.caption)).replace("\\\n", " ").strip()
+        link = f"[{escape(image.use.title)}]{{.wiki-redlink .wiki-missing-file}}"
+        return link + (f" {caption}" if caption and image.use.is_figure else "")
 
     def inline_image(self, image: Image) -> str:
         use = image.use
