@@ -1,5 +1,6 @@
-"""The site built from the shared snapshot, in a real browser (Playwright driving Debian's
-Chromium, no browser download), served on loopback: what a wiki reader does with it.
+"""The site built from the shared snapshot, served on loopback, in a real browser (Playwright
+driving Debian's Chromium, no browser download): what a wiki reader does with it. And its
+"What links here" against MediaWiki's link tables.
 
 Screenshots of the home page and an article, light and dark, go to ``test-artifacts/``.
 """
@@ -18,10 +19,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOT = ROOT.parent / "shared" / "ai-interpretability-wiki"
+RENDERED = ROOT.parent / "shared" / "ai-interpretability-wiki.rendered.json"
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -120,6 +123,32 @@ def articles(site: Path) -> set[str]:
 
 def path_of(page, base_url: str) -> str:
     return page.url.split("#")[0].removeprefix(base_url)
+
+
+def test_what_links_here_is_mediawikis(site: Path):
+    """Every page lists the pages whose links (transcluded text included) lead to it, as
+    MediaWiki's link tables say: its parse results' links, inverted."""
+    rendered = json.loads(RENDERED.read_text("utf-8"))
+    expected: dict[str, set[str]] = {title: set() for title in rendered}
+    for source, parse in rendered.items():
+        for link in parse["links"]:
+            # The reference's "exists" flags are stale (see test_snapshot): the wiki has the page.
+            if link["title"] in expected and link["title"] != source:
+                expected[link["title"]].add(source)
+    docnames = {
+        title: entry["docname"]
+        for title, entry in json.loads((site.parent / "src" / "_wiki" / "site.json").read_text())[
+            "pages"
+        ].items()
+    }
+    assert sum(len(sources) for sources in expected.values()) > 100
+    for title, sources in expected.items():
+        html = BeautifulSoup((site / f"{docnames[title]}.html").read_text("utf-8"), "html.parser")
+        box = html.select_one("#wiki-whatlinkshere")
+        listed = {a.get_text() for a in box.select("li > a")}
+        assert listed == sources, title
+        if not sources:
+            assert "No pages link to this page." in box.get_text()
 
 
 def test_home_page_loads_without_errors(page, base_url: str):

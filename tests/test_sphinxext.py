@@ -319,3 +319,39 @@ def test_options_are_prefixed_typed_and_documented():
         assert f"`wiki_{field.name}`" in readme, f"wiki_{field.name} is not in the README"
         assert field.metadata["rebuild"] in {"env", "html"}
         assert field.metadata["doc"]
+
+
+def test_a_url_without_the_title_placeholder_is_a_typed_warning(tmp_path):
+    src = small_source(tmp_path)
+    overrides = {"wiki_article_url": "https://other.example/wiki/"}
+    warnings, _, html = build(src, tmp_path / "build", confoverrides=overrides)
+    assert "wiki_article_url" in warnings and "[wiki.config]" in warnings
+    # The site data's address is used instead.
+    view = soup(html, "pages/Fruit.html").select_one("a.wiki-view")
+    assert view["href"] == "https://small.example/wiki/Fruit"
+
+
+def test_links_to_special_pages_lead_to_ours(tmp_path):
+    site = SiteInfo(name="Special Wiki", article_url=ARTICLE_URL)
+    text = (
+        "[[Special:Random|a]] [[Special:RandomPage|b]] [[Special:AllPages|c]]"
+        " [[Special:Categories|d]] [[Special:WantedPages|e]] [[Special:BrokenLinks|f]]"
+        " [[Special:UncategorizedPages|g]] [[Special:RecentChanges|h]]"
+    )
+    pages = {"Main Page": Page("Main Page", 0, text)}
+    src = write_wiki(Wiki(site=site, pages=pages), tmp_path / "src")
+    warnings, _, html = build(src, tmp_path / "build")
+    assert warnings == ""
+    links = {
+        a.get_text(): a["href"].split("#")[0]
+        for a in soup(html, "index.html").select("article p a.reference.internal")
+    }
+    assert links == {
+        "a": "special/random.html",
+        "b": "special/random.html",
+        "c": "special/allpages.html",
+        "d": "special/categories.html",
+        "e": "special/wanted.html",
+        "f": "special/wanted.html",
+        "g": "special/uncategorized.html",
+    }  # RecentChanges: a page the site does not have, plain text

@@ -374,6 +374,17 @@ def configure(app: Sphinx, config: Config) -> None:
     """The site's name from the site data, where conf.py left Sphinx's defaults; templates."""
     _append(config, "templates_path", TEMPLATES)
     _append(config, "html_static_path", STATIC_COMMON)
+    for option in ("wiki_article_url", "wiki_edit_url"):
+        value = getattr(config, option)
+        if value and "$1" not in value:
+            logger.warning(
+                "%s = %r has no $1 for the page title; not used",
+                option,
+                value,
+                type="wiki",
+                subtype="config",
+            )
+            setattr(config, option, "")
     name = site_data(app)[0].name
     if not name:
         return

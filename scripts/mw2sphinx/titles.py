@@ -92,6 +92,7 @@ SPECIAL_PAGES: Mapping[str, str] = {
     "allpages": "special/allpages",
     "categories": "special/categories",
     "wantedpages": "special/wanted",
+    "brokenlinks": "special/wanted",  # an alias of WantedPages
     "uncategorizedpages": "special/uncategorized",
 }
 
