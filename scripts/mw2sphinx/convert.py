@@ -21,7 +21,15 @@ from . import titles as t
 from .expand import Expansion, expand_page
 from .files import FileUse, media_paths, parse_options
 from .model import Wiki
-from .myst import Image, MystWriter, PageContext, Resolved, plain_text, safe_url
+from .myst import (
+    Image,
+    MystWriter,
+    PageContext,
+    Resolved,
+    code_fence,
+    plain_text,
+    safe_url,
+)
 from .pandoc_ast import parse_fragments, recover
 from .report import WikiWarning, find_line
 
@@ -631,6 +639,37 @@ def _walk_blocks(blocks: list) -> Iterator[dict]:
                 yield from _walk_blocks(item)
 
 
+#: MediaWiki's own limit on a page ($wgMaxArticleSize, 2048 KiB); larger text is cut.
+MAX_PAGE_BYTES = 2 * 1024 * 1024
+
+
+def _expand_and_prepare(
+    text: str, *, wiki: Wiki, title: t.Title, namespaces: t.Namespaces
+) -> tuple[Expansion, Prepared]:
+    """Expand and prepare one page; a page too large or too deep is cut or shown as text."""
+    cut: list[WikiWarning] = []
+    if len(text.encode("utf-8")) > MAX_PAGE_BYTES:
+        text = text.encode("utf-8")[:MAX_PAGE_BYTES].decode("utf-8", "ignore")
+        message = f"page longer than MediaWiki's {MAX_PAGE_BYTES // 1024} KiB; the rest is cut"
+        cut.append(WikiWarning(title.full, None, "limit", message))
+    expansion = expand_page(text, wiki=wiki, title=title, namespaces=namespaces)
+    try:
+        prepared = prepare_page(expansion.text, title=title, namespaces=namespaces)
+    except RecursionError:
+        message = "markup nested too deeply to read; shown as text"
+        cut.append(WikiWarning(title.full, None, "limit", message))
+        prepared = Prepared(
+            "<nowiki>" + _html_escape(expansion.text) + "</nowiki>", [], {}, [], [], []
+        )
+    prepared.warnings[:0] = cut
+    return expansion, prepared
+
+
+def _literal(text: str) -> str:
+    fence = code_fence(text)
+    return f"{fence}\n{text}\n{fence}\n"
+
+
 def convert_wiki(wiki: Wiki, *, namespaces: t.Namespaces) -> tuple[list[ConvertedPage], SiteIndex]:
     """Convert every page of the wiki; the result is sorted by title."""
     order = sorted(wiki.pages)
@@ -638,11 +677,8 @@ def convert_wiki(wiki: Wiki, *, namespaces: t.Namespaces) -> tuple[list[Converte
     expansions: dict[str, Expansion] = {}
     prepared: dict[str, Prepared] = {}
     for name in order:
-        expansions[name] = expand_page(
+        expansions[name], prepared[name] = _expand_and_prepare(
             wiki.pages[name].text, wiki=wiki, title=page_titles[name], namespaces=namespaces
-        )
-        prepared[name] = prepare_page(
-            expansions[name].text, title=page_titles[name], namespaces=namespaces
         )
     # Category pages exist for every category with a page or with members.
     all_titles = dict(page_titles)
@@ -737,8 +773,12 @@ def convert_wiki(wiki: Wiki, *, namespaces: t.Namespaces) -> tuple[list[Converte
             ref_blocks[name],
             captions[name],
         )
-        writer = MystWriter(context)
-        markdown = writer.document(bodies[name])
+        try:
+            markdown = MystWriter(context).document(bodies[name])
+        except RecursionError:
+            context.warn("limit", "markup nested too deeply to convert; shown as text")
+            markdown = _literal(wiki.pages[name].text)
+            recovered.add(name)
         converted.append(
             ConvertedPage(
                 title=title,
@@ -752,7 +792,11 @@ def convert_wiki(wiki: Wiki, *, namespaces: t.Namespaces) -> tuple[list[Converte
                 links=context.links | (expansion.links & set(names)),
                 red_links=context.red_links | (expansion.links - set(names) - set(redirects)),
                 transcluded=expansion.transcluded,
-                warnings=expansion.warnings + prep.warnings + errors[name] + context.warnings,
+                warnings=list(
+                    dict.fromkeys(
+                        expansion.warnings + prep.warnings + errors[name] + context.warnings
+                    )
+                ),
                 recovered=name in recovered,
                 languages=prep.languages,
             )

@@ -106,6 +106,52 @@ def plain_text(inlines: list) -> str:
     return "".join(out)
 
 
+# --- math --------------------------------------------------------------------------
+
+#: TeX and MathJax commands that read or write files, define or redefine commands, change
+#: how characters are read, or make links and HTML (MathJax's \href, \class, \style…). Math
+#: that uses one is shown as its source, not typeset: MediaWiki's texvc refuses it too.
+UNSAFE_TEX = frozenset(
+    """input include InputIfFileExists endinput openin openout read readline write message
+    immediate closein closeout newread newwrite catcode lccode uccode sfcode mathcode delcode
+    def edef gdef xdef let futurelet newcommand renewcommand providecommand
+    DeclareRobustCommand DeclareMathOperator newenvironment renewenvironment csname endcsname
+    expandafter noexpand string detokenize scantokens usepackage RequirePackage documentclass
+    special pdfliteral directlua latelua luaexec write18 ShellEscape jobname everyjob everymath
+    everydisplay everypar everycr output shipout afterassignment aftergroup begingroup endgroup
+    makeatletter makeatother href url class cssId style html htmlData data unicode require
+    verb lstinputlisting verbatiminput includegraphics loop repeat typeout errmessage
+    batchmode nonstopmode scrollmode errorstopmode tracingall font pdfobj pdfannot
+    pdfstartlink XeTeXinterchartoks""".split()
+)
+#: Environments \begin may open in math.
+MATH_ENVIRONMENTS = frozenset(
+    """matrix pmatrix bmatrix Bmatrix vmatrix Vmatrix smallmatrix cases array aligned
+    alignedat gathered split subarray align align* alignat alignat* gather gather* multline
+    multline* equation equation* eqnarray eqnarray* rcases dcases""".split()
+)
+_TEX_COMMAND = re.compile(r"\\([A-Za-z@]+|.)")
+_TEX_ENVIRONMENT = re.compile(r"\\(?:begin|end)\s*\{([^}]*)\}")
+
+
+def unsafe_tex(tex: str) -> str | None:
+    """What makes the TeX unsafe to typeset, or ``None``."""
+    if "^^" in tex:
+        return "^^ character codes"
+    if re.search(r"(?<!\\)#", tex):
+        return "a macro parameter (#)"
+    for match in _TEX_COMMAND.finditer(tex):
+        name = match.group(1)
+        if name in UNSAFE_TEX or "@" in name:
+            return f"\\{name}"
+    for environment in _TEX_ENVIRONMENT.findall(tex):
+        if environment.strip() not in MATH_ENVIRONMENTS:
+            return f"the environment {environment.strip()!r}"
+    if re.search(r"\\(?:begin|end)(?!\s*\{)", tex):
+        return "\\begin or \\end without an environment"
+    return None
+
+
 # --- what the writer needs to know ------------------------------------------------
 
 
@@ -528,11 +574,21 @@ class MystWriter:
 
     def math(self, content: list) -> str:
         _kind, tex = content  # display math outside a paragraph (a heading, a cell) is inline
+        if self._unsafe_math(tex):
+            return inline_code(tex)
         return "{math}" + inline_code(tex)
 
     def display_math(self, tex: str) -> str:
+        if self._unsafe_math(tex):
+            return self.code_block([["", ["latex"], []], tex.strip()])
         fence = code_fence(tex)
         return f"{fence}{{math}}\n{tex.strip()}\n{fence}"
+
+    def _unsafe_math(self, tex: str) -> bool:
+        reason = unsafe_tex(tex)
+        if reason is not None:
+            self.ctx.warn("unsafe", f"math with {reason} is shown as its source", tex[:40])
+        return reason is not None
 
     def raw_inline(self, content: list) -> str:
         fmt, text = content

@@ -41,7 +41,10 @@ def _run(text: str) -> list:
             " ".join(x for x in (where, what if isinstance(what, str) else what[0]) if x)
             or "pandoc failed"
         ) from None
-    return json.loads(out)["blocks"]
+    try:
+        return json.loads(out)["blocks"]
+    except RecursionError:
+        raise PandocError("markup nested too deeply") from None
 
 
 def _split(blocks: list, count: int) -> list[list] | None:

@@ -24,6 +24,8 @@ KINDS = {
     "html": "an HTML tag that MediaWiki does not allow, shown as text",
     "markup": "markup that pandoc could not convert; recovered",
     "file": "a file or image that is not in the source",
+    "unsafe": "markup that could run code or read files where the site is built; shown as text",
+    "limit": "a page too large or nested too deeply, cut or shown as text",
 }
 
 
