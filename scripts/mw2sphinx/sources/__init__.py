@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..model import SiteInfo, Wiki
 from .api import read_api
-from .errors import SourceError
+from .common import SourceError
 from .folder import read_folder
 from .snapshot import ManifestError, read_manifest
 from .xml_export import is_export, read_xml_export

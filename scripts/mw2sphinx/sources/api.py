@@ -15,9 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 from ..model import Page, SiteInfo, SourceFailure, Wiki, WikiFile
-from ..titles import CATEGORY, FILE, MAIN, TEMPLATE, Namespaces
+from ..titles import FILE, MAIN, Namespaces
 from .client import ApiClient
-from .errors import SourceError
+from .common import EXTRA_NAMESPACES, SourceError
 from .folder import redirect_target
 from .progress import Progress
 
@@ -52,7 +52,7 @@ class Remote:
     @property
     def namespaces(self) -> tuple[int, ...]:
         """The namespaces a fetch stores, in order."""
-        wanted = [*self.content_namespaces, CATEGORY, TEMPLATE, FILE]
+        wanted = [*self.content_namespaces, *EXTRA_NAMESPACES]
         return tuple(dict.fromkeys(wanted))
 
 

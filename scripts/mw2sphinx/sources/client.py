@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from http.client import HTTPException, HTTPMessage
 from pathlib import Path
 
-from .errors import SourceError
+from .common import SourceError
 
 VERSION = "1.0"
 USER_AGENT = (

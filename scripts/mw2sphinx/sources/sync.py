@@ -32,7 +32,7 @@ from ..model import SiteInfo, WikiFile
 from ..titles import Namespaces
 from . import api
 from .client import ApiClient
-from .errors import SourceError
+from .common import SourceError
 from .folder import redirect_target
 from .progress import Progress
 from .snapshot import (
@@ -55,8 +55,10 @@ STAGING = ".partial"
 #: In the staging folder: the API the partial fetch belongs to.
 MARKER = "source"
 #: Recent changes are read from this long before the last fetch started: an edit saved
-#: just before it may have been committed (and so become visible) just after it.
-MARGIN = dt.timedelta(minutes=10)
+#: just before it may have been committed, or reached the replica the API reads from
+#: (``maxlag`` keeps that under 5 s), just after it. Edits in the margin that the snapshot
+#: has are recognised by their revision id; pages with log entries in it are read again.
+MARGIN = dt.timedelta(seconds=60)
 
 
 @dataclasses.dataclass

@@ -3,7 +3,9 @@
 The file is read as a stream (a pull parser fed in chunks, every page's elements cleared
 once read), so memory does not grow with the size of the file or the length of the page
 histories: only the newest revision of each page is kept. Export schemas 0.3 to 0.11 are
-read; ``<ns>`` (0.6+) is not needed, the title says the namespace.
+read; ``<ns>`` (0.6+) is not needed, the title says the namespace. As from the API, the
+pages of the site are those of the articles, categories, templates and files; talk, user
+and project pages in a full dump are passed over.
 
 The parser never expands entities beyond XML's five: a DOCTYPE (the only place entities
 can be declared) is refused before parsing starts, and expat rejects any other entity.
@@ -22,8 +24,8 @@ from typing import BinaryIO
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from ..model import Page, SiteInfo, SourceFailure, Wiki, WikiFile
-from ..titles import FILE, Namespaces
-from .errors import SourceError
+from ..titles import DEFAULT_NAMESPACES, FILE, Namespaces
+from .common import DEFAULT_CONTENT_NAMESPACES, EXTRA_NAMESPACES, SourceError
 from .folder import redirect_target
 
 SUFFIXES = (".xml", ".xml.gz", ".xml.bz2")
@@ -31,6 +33,7 @@ _SCHEMA = re.compile(r"\{http://www\.mediawiki\.org/xml/export-0\.(\d+)/\}mediaw
 _CHUNK = 1 << 16
 #: Where the root element starts: the first tag that is not ``<?…`` or ``<!…``.
 _ROOT_TAG = re.compile(rb"<(?![?!])")
+_SITE_NAMESPACES = frozenset((*DEFAULT_CONTENT_NAMESPACES, *EXTRA_NAMESPACES))
 
 
 def is_export(path: Path) -> bool:
@@ -198,6 +201,8 @@ class _State:
         if title is None:
             self.failures.append(SourceFailure(origin, f"{raw_title!r} is not a valid page title"))
             return
+        if title.namespace not in _SITE_NAMESPACES:
+            return
         upload = _child(element, "upload")
         if upload is not None and title.namespace == FILE:
             self.files[title.full] = _upload(title.full, upload)
@@ -269,7 +274,8 @@ def _site_info(element: ET.Element, *, fallback: SiteInfo) -> SiteInfo:
         article_url=article_url or fallback.article_url,
         main_page=main_page or fallback.main_page,
         case=case,
-        namespaces=namespaces or fallback.namespaces,
+        # A hand-made export may list only some namespaces; the rest keep their defaults.
+        namespaces={**DEFAULT_NAMESPACES, **namespaces} if namespaces else fallback.namespaces,
         namespace_aliases=fallback.namespace_aliases,
     )
 
