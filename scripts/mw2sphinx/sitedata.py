@@ -129,8 +129,9 @@ class SiteData:
 
 
 def page_url(article_url: str, title: str) -> str:
-    """The live wiki's URL of a page; "" without an article URL."""
-    if not article_url or "$1" not in article_url:
+    """The live wiki's URL of a page; "" without an article URL, or with one that is not a
+    web address (the source's site info is as untrusted as its pages)."""
+    if "$1" not in article_url or not article_url.lower().startswith(("https://", "http://")):
         return ""
     return article_url.replace("$1", quote(title.replace(" ", "_"), safe=_URL_SAFE))
 
