@@ -12,7 +12,7 @@ project = "Wiki"
 # The wiki's text as its editors typed it: no curly quotes, dashes or ellipses added.
 smartquotes = False
 
-extensions = ["myst_parser", "sphinx_design", "mw2sphinx.sphinxext"]
+extensions = ["myst_parser", "sphinx_design", "mw2sphinx.sphinxext", "mw2sphinx.exports"]
 source_suffix = {".md": "markdown"}
 root_doc = "index"
 # Only what the converter writes is part of the site, whatever else the folder holds.
@@ -45,3 +45,32 @@ html_sidebars = {
         "sidebar/variant-selector.html",
     ]
 }
+
+# --- PDF and ePub: mw2sphinx.exports gives both the shape of a book --------------------------
+# A Unicode engine: titles with dashes, quotes, accents and symbols (≤) typeset as typed.
+latex_engine = "xelatex"
+latex_domain_indices = False
+latex_use_xindy = False  # no index; makeindex comes with TeX, xindy is a package of its own
+latex_elements = {
+    "papersize": "a4paper",
+    "releasename": "",
+    "preamble": "\n".join(
+        [
+            # Long URLs break anywhere; no line juts into the margin.
+            r"\usepackage{xurl}",
+            r"\setlength{\emergencystretch}{3em}",
+            # Footnote marks as on the wiki, [1][2], so that adjacent ones stay apart.
+            r"\makeatletter",
+            r"\renewcommand\@makefnmark{\hbox{\normalfont\textsuperscript{[\@thefnmark]}}}",
+            r"\makeatother",
+        ]
+    ),
+    # Main Page, categories and appendices as chapters, pages as sections.
+    "tableofcontents": r"\renewcommand{\contentsname}{Contents}"
+    r"\setcounter{tocdepth}{1}\sphinxtableofcontents",
+    "printindex": "",
+}
+# The navigation follows the categories (the root's toctrees are hidden on the web site).
+epub_tocscope = "includehidden"
+epub_show_urls = "no"
+epub_use_index = False

@@ -1,0 +1,460 @@
+"""The Sphinx side of the PDF and ePub exports: a book, not a web site.
+
+- Browser-only parts of the site (the random page, and anything with the class
+  ``wiki-browser-only``) are left out of every build that is not a web site, with the
+  links that lead to them; a paragraph or section left empty goes too.
+- LaTeX: the Main Page is the first chapter, each top-level category a chapter with its
+  pages as sections, the special pages appendices. A category lists all its members (a
+  page in two categories is printed under the first); tables wrap to the page width and
+  break across pages.
+- ePub: a title page; a page in two categories is in the book (spine and navigation) once.
+
+Handlers are thin; the tree surgery is in plain functions over docutils nodes.
+"""
+
+from __future__ import annotations
+
+import datetime
+import html
+import json
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.application import Sphinx
+from sphinx.builders.epub3 import Epub3Builder
+from sphinx.config import Config
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import logging
+from sphinx.util.texescape import tex_replace_map
+
+from . import titles as t
+from .sphinxext import is_web_site
+
+logger = logging.getLogger(__name__)
+
+#: Elements with this class exist only on the web site.
+BROWSER_ONLY_CLASS = "wiki-browser-only"
+#: The ePub's title page, written by this extension.
+TITLE_PAGE = "wiki-title-page"
+#: Sphinx's default author, which conf.py leaves alone.
+_DEFAULT_AUTHORS = {"", "Author name not set", "unknown"}
+#: Elements that are nothing to a reader on their own.
+_INVISIBLE = (nodes.title, nodes.target, nodes.comment, nodes.substitution_definition)
+
+
+# --- leaving out the browser-only parts ----------------------------------------------------
+
+
+def _is_empty(node: nodes.Element) -> bool:
+    if isinstance(node, nodes.section):
+        return all(isinstance(child, _INVISIBLE) for child in node.children)
+    if isinstance(node, nodes.TextElement | nodes.list_item | nodes.Sequential):
+        return not node.astext().strip()
+    return False
+
+
+def _is_document_top(section: nodes.Element) -> bool:
+    return isinstance(section.parent, nodes.document | addnodes.start_of_file)
+
+
+def remove_with_empty_parents(node: nodes.Element) -> None:
+    """Remove ``node``, then each parent it leaves empty (not a document's own section)."""
+    parent = node.parent
+    parent.remove(node)
+    while (
+        parent is not None
+        and parent.parent is not None
+        and not isinstance(parent, nodes.document | addnodes.start_of_file)
+        and _is_empty(parent)
+        and not (isinstance(parent, nodes.section) and _is_document_top(parent))
+    ):
+        node, parent = parent, parent.parent
+        parent.remove(node)
+
+
+def _links_to(node: addnodes.pending_xref, docnames: set[str], labels: set[str]) -> bool:
+    target = str(node.get("reftarget", ""))
+    if node.get("reftype") == "doc":
+        return target.lstrip("/") in docnames
+    return target in labels or target.split("--", 1)[0] in labels
+
+
+def leave_out_browser_only(document: nodes.document, docnames: Iterable[str]) -> None:
+    """Drop the browser-only documents, links to them and ``wiki-browser-only`` elements."""
+    docnames = set(docnames)
+    labels = {t.label(docname) for docname in docnames}
+    for toctree in document.findall(addnodes.toctree):
+        toctree["entries"] = [(title, d) for title, d in toctree["entries"] if d not in docnames]
+        toctree["includefiles"] = [d for d in toctree["includefiles"] if d not in docnames]
+    doomed: list[nodes.Element] = [
+        node
+        for node in document.findall(nodes.Element)
+        if (isinstance(node, addnodes.start_of_file) and node["docname"] in docnames)
+        or (isinstance(node, addnodes.pending_xref) and _links_to(node, docnames, labels))
+        or BROWSER_ONLY_CLASS in node.get("classes", ())
+    ]
+    for node in doomed:
+        # docutils leaves .parent set on a removed node: check it is still in the tree
+        if node.parent is not None and any(child is node for child in node.parent.children):
+            remove_with_empty_parents(node)
+
+
+class LeaveOutBrowserOnly(SphinxPostTransform):
+    """Builds that are not web sites leave out what only works in a browser."""
+
+    default_priority = 5  # before references are resolved: links are still pending_xref
+
+    def is_supported(self) -> bool:
+        return not is_web_site(self.env._builder_cls)
+
+    def run(self, **kwargs: Any) -> None:
+        leave_out_browser_only(self.document, browser_only_docs(self.config))
+
+
+def browser_only_docs(config: Config) -> list[str]:
+    return list(config.wiki_browser_only_docs)
+
+
+# --- LaTeX: the book's structure ---------------------------------------------------------
+
+
+def _own(node: nodes.Element, kind: type[nodes.Element]) -> Iterable[nodes.Element]:
+    """Descendants of ``node`` of ``kind`` that belong to its document, not an inlined one."""
+    for child in node.children:
+        if isinstance(child, addnodes.start_of_file):
+            continue
+        if isinstance(child, kind):
+            yield child
+        if isinstance(child, nodes.Element):
+            yield from _own(child, kind)
+
+
+def _top_section(node: nodes.Element) -> nodes.section | None:
+    return next((c for c in node.children if isinstance(c, nodes.section)), None)
+
+
+def _latex_label(docname: str) -> str:
+    """The LaTeX label of a whole document, as Sphinx's LaTeX writer spells it."""
+    escaped = (docname + "::doc").translate(tex_replace_map)
+    escaped = escaped.encode("ascii", "backslashreplace").decode("ascii").replace("\\", "_")
+    return r"\detokenize{" + escaped + "}"
+
+
+def member_list(entries: list[tuple[str | None, str]], titles: dict[str, str]) -> nodes.Element:
+    """A list of links to the documents of a toctree (the web site shows the toctree as a
+    list), with their page numbers: a member may be printed under another category."""
+    items = nodes.bullet_list(bullet="-", classes=["wiki-members"])
+    for explicit, docname in entries:
+        text = explicit or titles.get(docname, docname)
+        link = nodes.reference("", "", nodes.inline(text, text), internal=True)
+        link["refuri"] = "%" + docname  # the LaTeX writer's reference to a whole document
+        page = nodes.raw("", r", \autopageref*{" + _latex_label(docname) + "}", format="latex")
+        items += nodes.list_item("", nodes.paragraph("", "", link, page))
+    return items
+
+
+def lift_toctrees(
+    scope: nodes.Element, toctrees: list[addnodes.toctree], titles: dict[str, str]
+) -> list[nodes.Element]:
+    """Move the inlined toctrees of one document to the end of its top section.
+
+    Inlined documents become sections of the document's own section, whatever heading the
+    toctree stood under; where the toctree stood, a list of its members stays (every member,
+    also one printed under another category), under a heading that is no longer a numbered
+    section. The category footer moves to the end of the document's own text. Returns the
+    moved toctree wrappers.
+    """
+    top = _top_section(scope)
+    wrappers = [w for w in _own(scope, nodes.compound) if "toctree-wrapper" in w["classes"]]
+    if top is None or len(wrappers) != len(toctrees):
+        return []
+    footers = [p for p in _own(scope, nodes.paragraph) if "wiki-categories" in p["classes"]]
+    emptied: list[nodes.Element] = []
+    for wrapper, toctree in zip(wrappers, toctrees, strict=True):
+        if not toctree.get("hidden") and toctree["entries"]:
+            if wrapper.parent is not top:
+                emptied.append(wrapper.parent)
+            wrapper.replace_self(member_list(toctree["entries"], titles))
+        else:
+            wrapper.parent.remove(wrapper)
+    for footer in footers:
+        footer.parent.remove(footer)
+    top.extend([*footers, *wrappers])
+    for section in emptied:
+        if isinstance(section, nodes.section) and not any(
+            isinstance(c, nodes.section) for c in section.children
+        ):
+            title, *body = section.children
+            rubric = nodes.rubric(title.astext(), "", *title.children, ids=section["ids"])
+            section.replace_self([rubric, *body])
+    return wrappers
+
+
+def _docnames_in(wrapper: nodes.Element) -> set[str]:
+    return {c["docname"] for c in wrapper.children if isinstance(c, addnodes.start_of_file)}
+
+
+def book_structure(
+    document: nodes.document,
+    *,
+    root_doc: str,
+    toctrees: dict[str, list[addnodes.toctree]],
+    titles: dict[str, str],
+    appendix_docs: set[str],
+) -> None:
+    """Give the assembled LaTeX document the shape of a book (see the module docstring)."""
+    for start in list(document.findall(addnodes.start_of_file)):
+        lift_toctrees(start, toctrees.get(start["docname"], []), titles)
+    root_wrappers = lift_toctrees(document, toctrees.get(root_doc, []), titles)
+    root = _top_section(document)
+    if root is None:
+        return
+    # The root section's title is the document's title (LaTeX skips it): the Main Page
+    # becomes a chapter of its own, with its ids, so that links to it work.
+    chapter = nodes.section(ids=root["ids"], names=root["names"])
+    root["ids"], root["names"] = [], []
+    title = next(c for c in root.children if isinstance(c, nodes.title))
+    chapter += title.deepcopy()
+    for child in list(root.children):
+        if child is not title and child not in root_wrappers:
+            root.remove(child)
+            chapter += child
+    root.insert(root.index(title) + 1, chapter)
+    for wrapper in root_wrappers:
+        docs = _docnames_in(wrapper)
+        if docs and docs <= appendix_docs:
+            wrapper.insert(0, nodes.raw("", r"\appendix", format="latex"))
+            break
+    for section in reversed(list(document.findall(nodes.section))):
+        # e.g. "References": LaTeX puts the footnotes at the foot of the page that cites them
+        if section.parent is not None and not _is_document_top(section) and _is_empty(section):
+            section.parent.remove(section)
+
+
+def show_urls_in_footnotes(document: nodes.document) -> None:
+    """A reference's web address is printed after its link: a footnote is there to find the
+    source, on paper too. Links in the running text stay links."""
+    for footnote in document.findall(nodes.footnote):
+        for link in list(footnote.findall(nodes.reference)):
+            uri = link.get("refuri", "")
+            if uri.startswith(("http://", "https://")) and link.astext() != uri:
+                shown = nodes.reference(uri, uri, refuri=uri)
+                link.parent.insert(
+                    link.parent.index(link) + 1, [nodes.Text(" ("), shown, nodes.Text(")")]
+                )
+
+
+_WORD = re.compile(r"\S+")
+
+
+def fit_tables(document: nodes.document) -> None:
+    """Tables wrap to the page width, columns in proportion to their text; tables in
+    sections (not nested in lists or other tables) are longtables and break across pages."""
+    for table in document.findall(nodes.table):
+        tgroup = next((c for c in table.children if isinstance(c, nodes.tgroup)), None)
+        if tgroup is None:
+            continue
+        colspecs = [c for c in tgroup.children if isinstance(c, nodes.colspec)]
+        longest = [0] * len(colspecs)
+        longest_word = [0] * len(colspecs)
+        for row in tgroup.findall(nodes.row):
+            column = 0
+            for entry in row.children:
+                if column >= len(colspecs):
+                    break
+                text = entry.astext()
+                longest[column] = max(longest[column], len(text))
+                words = [len(w) for w in _WORD.findall(text)]
+                longest_word[column] = max([longest_word[column], *words])
+                column += 1 + entry.get("morecols", 0)
+        for colspec, text, word in zip(colspecs, longest, longest_word, strict=True):
+            colspec["colwidth"] = max(word + 2, min(text, 50), 4)
+        table["classes"] = [c for c in table["classes"] if not c.startswith("colwidths-")]
+        table["classes"].append("colwidths-given")
+        parent = table.parent
+        if isinstance(parent, nodes.section | addnodes.start_of_file | nodes.document):
+            table["classes"].append("longtable")
+
+
+class LatexBook(SphinxPostTransform):
+    """The assembled LaTeX document as a book; after the footnotes have moved (600)."""
+
+    default_priority = 700
+    formats = ("latex",)
+
+    def run(self, **kwargs: Any) -> None:
+        env = self.env
+        root_doc = self.config.root_doc
+        if self.document.get("docname") != root_doc:
+            return
+        docnames = {root_doc} | {
+            s["docname"] for s in self.document.findall(addnodes.start_of_file)
+        }
+        toctrees = {d: list(env.get_doctree(d).findall(addnodes.toctree)) for d in docnames}
+        titles = {d: title.astext() for d, title in env.titles.items()}
+        book_structure(
+            self.document,
+            root_doc=root_doc,
+            toctrees=toctrees,
+            titles=titles,
+            appendix_docs=set(t.SPECIAL_PAGES.values()),
+        )
+        fit_tables(self.document)
+        show_urls_in_footnotes(self.document)
+
+
+# --- ePub ----------------------------------------------------------------------------------
+
+
+def book_contents(refnodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ePub's table of contents: documents only, each once, nested as the toctrees nest
+    them (Main Page, categories, their pages).
+
+    Sections are left out, so a category's pages sit right under it, not under its "Pages
+    in category" heading. A page in two categories is in both toctrees; its second entry
+    goes (with what is nested under it), or the ePub's spine would list the page twice.
+    """
+    kept: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    stack: list[tuple[int, bool]] = []  # (level in Sphinx's table, is a document) of ancestors
+    skip_deeper_than: int | None = None
+    for node in refnodes:
+        level = node["level"]
+        if skip_deeper_than is not None and level > skip_deeper_than:
+            continue
+        skip_deeper_than = None
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        is_document = "#" not in node["refuri"]
+        if is_document and node["refuri"] in seen:
+            skip_deeper_than = level
+            continue
+        if is_document:
+            seen.add(node["refuri"])
+            kept.append({**node, "level": 1 + sum(doc for _, doc in stack)})
+        stack.append((level, is_document))
+    return kept
+
+
+class WikiEpub3Builder(Epub3Builder):
+    """Sphinx's ePub builder, with each page in the book once (see :func:`book_contents`)."""
+
+    def get_toc(self) -> None:
+        super().get_toc()
+        self.refnodes = book_contents(self.refnodes)
+
+    def build_content(self) -> None:
+        # sphinx-build keeps the doctrees in the output folder unless told otherwise (-d);
+        # they are not part of the book.
+        doctrees = Path(self.doctreedir).resolve()
+        outdir = Path(self.outdir).resolve()
+        if doctrees.is_relative_to(outdir):
+            self.config.epub_exclude_files = [
+                *self.config.epub_exclude_files,
+                *(f.relative_to(outdir).as_posix() for f in doctrees.rglob("*") if f.is_file()),
+            ]
+        super().build_content()
+
+
+def title_page(app: Sphinx) -> Iterable[tuple[str, dict[str, Any], str]]:
+    if app.builder.name != "epub":
+        return []
+    config = app.config
+    lines = [f"<h1>{html.escape(config.project)}</h1>"]
+    if config.wiki_export_source_url:
+        url = html.escape(config.wiki_export_source_url)
+        lines.append(f'<p>The wiki at <a href="{url}">{url}</a></p>')
+    lines.append(f"<p>{html.escape(config.version)}</p>")
+    body = '<section class="wiki-title-page">\n' + "\n".join(lines) + "\n</section>\n"
+    return [(TITLE_PAGE, {"title": config.project, "body": body}, "page.html")]
+
+
+# --- configuration -------------------------------------------------------------------------
+
+
+def _source_url(app: Sphinx) -> str:
+    """The live wiki's main page, from the converter's site data."""
+    path = Path(app.srcdir) / getattr(app.config, "wiki_site_data", "_wiki/site.json")
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        article_url, main_page = str(data["article_url"]), str(data["main_page"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+    if "$1" not in article_url:
+        return ""
+    return article_url.replace("$1", quote(main_page.replace(" ", "_"), safe="/:(),;@!*~'"))
+
+
+def _today() -> str:
+    """The date of the export; SOURCE_DATE_EPOCH makes it reproducible."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    moment = (
+        datetime.datetime.fromtimestamp(int(epoch), datetime.UTC)
+        if epoch.isdigit()
+        else datetime.datetime.now(datetime.UTC)
+    )
+    return moment.date().isoformat()
+
+
+def configure(app: Sphinx, config: Config) -> None:
+    """Book metadata from the wiki's name and address, where conf.py left the defaults."""
+    if not config.wiki_export_source_url:
+        config.wiki_export_source_url = _source_url(app)
+    if config.author in _DEFAULT_AUTHORS:
+        config.author = f"Contributors to {config.project}"
+
+
+def configure_builder(app: Sphinx) -> None:
+    """The ePub's metadata and its files: before Sphinx checks them (priority 500)."""
+    if app.builder.name != "epub":
+        return
+    config = app.config
+    if not config.version:  # the ePub must have one: the export's date
+        config.version = _today()
+    if not config.epub_copyright:
+        config.epub_copyright = f"The contributors to {config.project}"
+    if config.wiki_export_source_url:
+        if config.epub_identifier == config.epub_uid == "unknown":
+            # The toc.ncx repeats the identifier as its uid, which must be an XML name.
+            address = config.wiki_export_source_url.split("://", 1)[-1]
+            config.epub_identifier = config.epub_uid = "wiki-" + re.sub(r"[^\w.-]+", "-", address)
+        if config.epub_description == "unknown":
+            config.epub_description = f"The wiki at {config.wiki_export_source_url}"
+    if config.epub_contributor == "unknown":
+        config.epub_contributor = config.author
+    suffix = app.builder.out_suffix if hasattr(app.builder, "out_suffix") else ".xhtml"
+    config.epub_exclude_files = [
+        *config.epub_exclude_files,
+        *(docname + suffix for docname in browser_only_docs(config)),
+    ]
+    config.epub_pre_files = [(TITLE_PAGE + suffix, "Title page"), *config.epub_pre_files]
+
+
+def setup(app: Sphinx) -> dict:
+    app.add_config_value(
+        "wiki_browser_only_docs",
+        (t.SPECIAL_PAGES["random"],),
+        "env",
+        types=frozenset({tuple, list}),
+        description="documents that only work in a browser: not in the PDF or ePub",
+    )
+    app.add_config_value(
+        "wiki_export_source_url",
+        "",
+        "env",
+        types=frozenset({str}),
+        description="the live wiki's address, on the title pages; default: from site data",
+    )
+    app.add_builder(WikiEpub3Builder, override=True)
+    app.add_post_transform(LeaveOutBrowserOnly)
+    app.add_post_transform(LatexBook)
+    app.connect("config-inited", configure, priority=600)  # after the site's name is known
+    app.connect("builder-inited", configure_builder, priority=400)
+    app.connect("html-collect-pages", title_page)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
