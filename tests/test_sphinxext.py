@@ -127,12 +127,14 @@ def test_view_and_edit_on_the_wiki(small):
     assert soup(html, "special/wanted.html").select(".wiki-pageinfo") == []
 
 
-def test_the_article_url_from_the_configuration_wins(tmp_path):
+def test_options_from_the_configuration(tmp_path):
     src = small_source(tmp_path)
     overrides = {
         "wiki_article_url": "https://other.example/w/$1",
         "wiki_edit_url": "https://other.example/edit/$1",
         "wiki_what_links_here": False,
+        "wiki_random_page": False,
+        "wiki_link_previews": False,
     }
     warnings, _, html = build(src, tmp_path / "build", confoverrides=overrides)
     assert warnings == ""
@@ -140,6 +142,11 @@ def test_the_article_url_from_the_configuration_wins(tmp_path):
     assert page.select_one("a.wiki-view")["href"] == "https://other.example/w/Fruit"
     assert page.select_one("a.wiki-edit")["href"] == "https://other.example/edit/Fruit"
     assert page.select("#wiki-whatlinkshere") == []
+    assert page.select("a.wiki-random") == []
+    script = page.select_one('script[src*="wiki.js"]')
+    assert script["data-random-page"] == "" and script["data-previews"] == ""
+    assert not (html / "_static" / "wiki-previews.js").exists()
+    assert not (html / "_static" / "wiki-articles.js").exists()
 
 
 def test_random_page_control_and_articles(small):

@@ -144,8 +144,9 @@ def _env_data(env: BuildEnvironment) -> tuple[dict[str, PageInfo], dict[str, tup
     return env.wiki_pages, env.wiki_extracts
 
 
-def is_web_site(builder: Builder) -> bool:
-    """A builder that makes a browsable HTML site (html, dirhtml), not ePub or one page."""
+def is_web_site(builder: Builder | type[Builder]) -> bool:
+    """A builder (or builder class) that makes a browsable HTML site (html, dirhtml), not an
+    ePub book or a single page."""
     return builder.format == "html" and builder.name not in NOT_WEB_SITES
 
 
@@ -356,9 +357,12 @@ def write_web_site_data(app: Sphinx, exception: Exception | None) -> None:
         return
     _, extracts = _env_data(app.env)
     site = site_data(app)[0]
+    config = WikiConfig.from_sphinx(app.config)
+    wanted = {ARTICLES_FILE: config.random_page, PREVIEWS_FILE: config.link_previews}
     static = Path(app.outdir) / "_static"
     for name, text in web_site_data(app.builder, site, extracts, app.env.found_docs).items():
-        _write_if_changed(static / name, text)
+        if wanted[name]:
+            _write_if_changed(static / name, text)
 
 
 # --- setup ---------------------------------------------------------------------------------
