@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it.renderer import RendererHTML
@@ -135,3 +136,47 @@ def test_what_it_writes_builds_without_warnings(tmp_path_factory, texts):
         path.write_text(content, "utf-8")
     warnings, _ = sphinx_build(root / "src", root / "build")
     assert warnings == ""
+
+
+# --- titles are not paths --------------------------------------------------------------------
+
+titles_text = st.text(
+    alphabet=st.characters(blacklist_categories=["Cs"]), min_size=1, max_size=300
+) | st.sampled_from(
+    ["index", "Index", "genindex", "search", "_static", "_sources", "CON", "con", "nul.txt",
+     "..", "../x", "a/../b", "a\\b", "/etc/passwd", "C:\\x", "e\u0301", "\u00e9", " x ", "x.",
+     "LPT1", "objects.inv", ".hidden", "~~~", "a" * 255, "é" * 130]
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(titles_text, min_size=1, max_size=30))
+def test_titles_become_safe_unique_file_names(tmp_path_factory, raw_titles):
+    parsed = [NAMESPACES.title(raw) for raw in raw_titles]
+    titles = list({p.full: p for p in parsed if p is not None}.values())
+    docnames = t.docnames(titles, main_page=SITE.main_page)
+    assert len(docnames) == len(titles)
+    folded = [d.casefold() for d in docnames.values()]
+    assert len(set(folded)) == len(folded)
+    dest = tmp_path_factory.getbasetemp() / "dest"
+    for docname in docnames.values():
+        folder, _, stem = docname.rpartition("/")
+        assert folder in {"", "pages", "categories"}
+        assert stem and "/" not in stem and "\\" not in stem and stem not in {".", ".."}
+        assert not stem.startswith((".", "_")) and not stem.endswith((".", " "))
+        assert len(stem.encode("utf-8")) <= 130
+        assert stem.split(".")[0].casefold() not in {"index", "genindex", "search", "con", "nul"}
+        assert (dest / (docname + ".md")).resolve().is_relative_to(dest.resolve())
+    # Stable: the same titles give the same names, in any order.
+    assert t.docnames(list(reversed(titles)), main_page=SITE.main_page) == docnames
+
+
+# --- the long run, on demand: pytest -m fuzz ----------------------------------------------
+
+
+@pytest.mark.fuzz
+@settings(max_examples=10_000, deadline=None, suppress_health_check=list(HealthCheck))
+@given(wikitext)
+def test_fuzz_never_crashes_and_writes_no_syntax_from_the_wiki(text):
+    files = convert_pages([text])
+    assert syntax_problems(files["pages/Generated_1.md"]) == []

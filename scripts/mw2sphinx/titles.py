@@ -98,6 +98,8 @@ SPECIAL_PAGES: Mapping[str, str] = {
 
 _SPACES = re.compile(r"[\s_\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 # Characters MediaWiki never allows in a title ($wgLegalTitleChars is the complement).
+# Titles that are relative paths: ".", "..", "./x", "x/../y", "x/.." (as MediaWiki has it).
+_RELATIVE = re.compile(r"^\.{1,2}$|^\.{1,2}/|/\.{1,2}/|/\.{1,2}$|^~{3}")
 _ILLEGAL = re.compile(r"[#<>\[\]|{}\x00-\x1f\x7f\ufffd]")
 
 
@@ -163,8 +165,8 @@ class Namespaces:
             if fragment and not forced:
                 return Title(MAIN, "", fragment)  # a link within the page
             return None
-        if _ILLEGAL.search(text) or text in {".", ".."} or text.startswith(("./", "../")):
-            return None
+        if _ILLEGAL.search(text) or _RELATIVE.search(text):
+            return None  # MediaWiki refuses these titles too
         if len(text.encode("utf-8")) > 255:
             return None
         if not interwiki:
@@ -224,8 +226,9 @@ def readable_stem(title_text: str) -> str:
     stem = re.sub(r"-{2,}", "-", stem).strip("-.") or "page"
     if stem.startswith("_"):
         stem = "u" + stem
-    if stem.split(".")[0].lower() in _RESERVED:
-        stem = stem + "_"
+    base, dot, rest = stem.partition(".")
+    if base.lower() in _RESERVED:  # Windows reserves "NUL.txt" as much as "NUL"
+        stem = f"{base}_{dot}{rest}"
     while len(stem.encode("utf-8")) > _MAX_STEM_BYTES:
         stem = stem[:-1]
     return stem.rstrip("-.")
