@@ -56,32 +56,34 @@ def _require_mediawiki() -> None:
 def snapshot_wiki(tmp_path_factory: pytest.TempPathFactory):
     """The shared snapshot, imported from its real export into a wiki of its own."""
     _require_mediawiki()
-    wiki = MediaWiki(tmp_path_factory.mktemp("mw-snapshot"), name="AI Interpretability Wiki")
-    wiki.install()
+    wiki = MediaWiki(name="AI Interpretability Wiki").install()
     wiki.delete("Main Page")  # the installer's; the export brings the wiki's own
     wiki.import_xml(SHARED_EXPORT)
     wiki.start()
     yield wiki
-    wiki.stop()
+    wiki.remove()
 
 
-def _fresh_wiki(root: Path) -> MediaWiki:
-    wiki = MediaWiki(root).install()
-    pages = root / "pages.xml"
+@pytest.fixture(scope="session")
+def fixture_wiki():
+    """The fixture pages in a wiki that is installed once and copied for each test."""
+    _require_mediawiki()
+    wiki = MediaWiki().install()
+    pages = wiki.root / "pages.xml"
     pages.write_text(export_xml(FIXTURE_PAGES), "utf-8")
     wiki.import_xml(pages)
     # The installer's main page is newer than the imported one: replace it by an edit.
     wiki.edit("Main Page", FIXTURE_PAGES["Main Page"])
-    return wiki.start()
+    yield wiki
+    wiki.remove()
 
 
 @pytest.fixture
-def fresh_wiki(tmp_path: Path):
-    """A new wiki with the fixture pages, for tests that change it."""
-    _require_mediawiki()
-    wiki = _fresh_wiki(tmp_path / "mw")
+def fresh_wiki(fixture_wiki: MediaWiki):
+    """A wiki of its own with the fixture pages, for tests that change it."""
+    wiki = fixture_wiki.clone().start()
     yield wiki
-    wiki.stop()
+    wiki.remove()
 
 
 @pytest.fixture
@@ -318,6 +320,31 @@ def test_deletions_moves_and_new_pages_are_applied(fresh_wiki, tmp_path):
     assert snapshot_state(older) == snapshot_state(snapshot)
 
 
+def test_large_namespaces_are_read_in_batches_following_continue(tmp_path):
+    """60 pages of 3 kB from a wiki that answers at most 40 kB: both kinds of continue."""
+    _require_mediawiki()
+    wiki = MediaWiki(settings="$wgAPIMaxResultSize = 40000;\n").install()
+    pages = {f"Page {n:03}": f"Page {n}. " + "text " * 600 for n in range(60)}
+    (tmp_path / "pages.xml").write_text(export_xml(pages), "utf-8")
+    wiki.import_xml(tmp_path / "pages.xml")
+    wiki.start()
+    try:
+        with Proxy(wiki.server) as proxy:
+            api_wiki = open_source(proxy.api_url, site=_default_site())
+            listings = [q for q in proxy.queries() if q.get("gapnamespace") == "0"]
+        export = open_source(str(wiki.dump(tmp_path / "dump.xml")), site=_default_site())
+    finally:
+        wiki.remove()
+    assert len(api_wiki.pages) == 61  # and the installer's main page
+    assert page_texts(api_wiki) == page_texts(export)
+    assert {p.revision for p in api_wiki.pages.values()} == {
+        p.revision for p in export.pages.values()
+    }
+    # 61 pages, 50 a batch: two batches, each split in several answers by the size limit.
+    assert sum(1 for q in listings if "rvcontinue" in q) >= 2
+    assert len({q.get("gapcontinue") for q in listings}) == 2
+
+
 # --- interrupted fetches ----------------------------------------------------------------
 
 
@@ -518,7 +545,7 @@ def test_files_are_downloaded_only_from_allowed_hosts(tmp_path):
     _require_mediawiki()
     # The wiki serves its uploads under another host name than its API's.
     settings = '$wgUploadPath = "http://localhost:{port}/img_auth.php";\n'
-    wiki = MediaWiki(tmp_path / "mw", settings=settings).install()
+    wiki = MediaWiki(settings=settings).install()
     upload = tmp_path / "upload" / "Dot.png"
     upload.parent.mkdir()
     upload.write_bytes(PNG)
@@ -543,7 +570,7 @@ def test_files_are_downloaded_only_from_allowed_hosts(tmp_path):
         result = fetch_snapshot(client(wiki.api_url, allowed_hosts=(host,)), snapshot, files=True)
         assert result.downloaded == 0 and result.written == 0
     finally:
-        wiki.stop()
+        wiki.remove()
 
 
 # --- XML exports, without a server ------------------------------------------------------

@@ -10,8 +10,7 @@ requests in flight). What changed since a time comes from ``list=recentchanges``
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Iterator, Mapping
 from urllib.parse import urlsplit
 
 from ..model import Page, SiteInfo, SourceFailure, Wiki, WikiFile
@@ -272,16 +271,6 @@ def resolve_redirects(client: ApiClient, titles: Iterable[str]) -> dict[str, str
     return result
 
 
-def in_parallel(jobs: Iterable[Callable[[], object]], *, workers: int = 2) -> list:
-    """Run independent chains of requests side by side; the first failure is raised."""
-    jobs = list(jobs)
-    if len(jobs) <= 1 or workers <= 1:
-        return [job() for job in jobs]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(job) for job in jobs]
-        return [future.result() for future in futures]
-
-
 def read_api(
     url: str, *, progress: bool = False, client: ApiClient | None = None, **options
 ) -> Wiki:
@@ -299,7 +288,7 @@ def read_api(
         return records
 
     try:
-        chains = in_parallel([lambda ns=ns: chain(ns) for ns in remote.namespaces])
+        chains = client.parallel([lambda ns=ns: chain(ns) for ns in remote.namespaces])
     finally:
         bar.close()
     return wiki_from_records(remote.site, [r for records in chains for r in records], client=client)

@@ -19,7 +19,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent import futures
 from http.client import HTTPException, HTTPMessage
 from pathlib import Path
 
@@ -40,6 +41,13 @@ MAX_GET_URL = 4000
 
 class _Refused(Exception):
     """A redirect that would leave the wiki's host."""
+
+
+class _Stopped(SourceError):
+    """Another chain of requests failed; this one stops too."""
+
+    def __init__(self):
+        super().__init__("stopped after another request failed")
 
 
 class _SameHostRedirects(urllib.request.HTTPRedirectHandler):
@@ -82,8 +90,10 @@ class ApiClient:
         self.max_wait = max_wait
         self.maxlag = maxlag
         self.requests = 0  # every HTTP request sent, retries included
+        self.in_flight = in_flight
         self._count = threading.Lock()
         self._slots = threading.BoundedSemaphore(in_flight)
+        self._stopped = threading.Event()
         self._opener = urllib.request.build_opener(_SameHostRedirects(self.on_host))
 
     # --- the HTTP layer ---------------------------------------------------------------
@@ -98,6 +108,8 @@ class ApiClient:
         return parts.netloc.lower() in self.allowed_hosts
 
     def _send(self, url: str, data: bytes | None) -> tuple[int, HTTPMessage, bytes]:
+        if self._stopped.is_set():
+            raise _Stopped
         request = urllib.request.Request(
             url,
             data=data,
@@ -155,7 +167,31 @@ class ApiClient:
             raise SourceError(f"{where}: {problem} (tried {tries})")
         if wait > self.max_wait:
             raise SourceError(f"{where}: {problem}; the server asks to wait {wait:.0f} s")
-        time.sleep(wait)
+        if self._stopped.wait(wait):
+            raise _Stopped
+
+    def parallel(self, jobs: Iterable[Callable[[], object]]) -> list:
+        """Run independent chains of requests side by side, as many as may be in flight.
+
+        The first failure is raised once the other chains have stopped, at their next
+        request: a failed fetch does not go on downloading.
+        """
+        jobs = list(jobs)
+        if len(jobs) <= 1:
+            return [job() for job in jobs]
+        pool = futures.ThreadPoolExecutor(max_workers=self.in_flight)
+        running = [pool.submit(job) for job in jobs]
+        try:
+            done, _ = futures.wait(running, return_when=futures.FIRST_EXCEPTION)
+            for future in running:
+                if future in done and future.exception() is not None:
+                    raise future.exception()
+            return [future.result() for future in running]
+        except BaseException:
+            self._stopped.set()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     # --- the API layer ----------------------------------------------------------------
 

@@ -259,7 +259,7 @@ def _fetch(
             else:
                 mode = "revision ids"
                 listed: dict[str, int] = {}
-                for part in api.in_parallel(
+                for part in client.parallel(
                     [lambda ns=ns: api.page_revisions(client, ns) for ns in remote.namespaces]
                 ):
                     listed.update(part)
@@ -324,7 +324,7 @@ def _read_all(client: ApiClient, staging: _Staging, namespaces: Iterable[int], b
                 staging.put(record)
             bar.add(len(batch))
 
-    api.in_parallel([lambda ns=ns: chain(ns) for ns in namespaces])
+    client.parallel([lambda ns=ns: chain(ns) for ns in namespaces])
 
 
 def _read_titles(client: ApiClient, staging: _Staging, titles: set[str], bar) -> None:
@@ -337,7 +337,7 @@ def _read_titles(client: ApiClient, staging: _Staging, titles: set[str], bar) ->
                 staging.put(record)
             bar.add(len(batch))
 
-    api.in_parallel([lambda chunk=chunk: job(chunk) for chunk in chunks])
+    client.parallel([lambda chunk=chunk: job(chunk) for chunk in chunks])
 
 
 def _resolve(client: ApiClient, staging: _Staging) -> None:
@@ -382,7 +382,7 @@ def _download_files(client: ApiClient, staging: _Staging, bar: Progress) -> int:
         staging.files[title] = dataclasses.replace(file, path=path)
         bar.add()
 
-    api.in_parallel([lambda w=w: job(*w) for w in wanted])
+    client.parallel([lambda w=w: job(*w) for w in wanted])
     return len(wanted)
 
 
