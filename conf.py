@@ -53,6 +53,8 @@ latex_domain_indices = False
 latex_use_xindy = False  # no index; makeindex comes with TeX, xindy is a package of its own
 latex_elements = {
     "papersize": "a4paper",
+    # A PDF read on screen: chapters start on the next page, not the next right-hand one.
+    "extraclassoptions": "openany,oneside",
     "releasename": "",
     "preamble": "\n".join(
         [
@@ -62,6 +64,8 @@ latex_elements = {
             # Footnote marks as on the wiki, [1][2], so that adjacent ones stay apart.
             r"\makeatletter",
             r"\renewcommand\@makefnmark{\hbox{\normalfont\textsuperscript{[\@thefnmark]}}}",
+            # A footnote cited again on a later page: [2, p. 31]
+            r"\renewcommand\sphinxthefootnotemark[2]{#1, p.\,#2}",
             r"\makeatother",
         ]
     ),
