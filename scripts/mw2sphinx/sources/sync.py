@@ -245,27 +245,8 @@ def _fetch(
             bar.expect(remote.page_estimate)
             _read_all(client, staging, remote.namespaces, bar)
         else:
-            # Pages whose file is not what the last fetch wrote are read again.
             known = {t: e for t, e in old.pages.items() if e.namespace in stored}
-            broken = {t for t, e in known.items() if not _intact(out, e)}
-            since = _parse_time(old.fetched) - MARGIN
-            covered = remote.oldest_change is not None and remote.oldest_change <= old.fetched
-            if covered:
-                mode = "recent changes"
-                changes = api.recent_changes(client, since=_format_time(since))
-                revisions = {t: e.revision for t, e in known.items()}
-                again = api.titles_to_read(changes, namespaces=stored, revisions=revisions)
-                gone: set[str] = set()
-            else:
-                mode = "revision ids"
-                listed: dict[str, int] = {}
-                for part in client.parallel(
-                    [lambda ns=ns: api.page_revisions(client, ns) for ns in remote.namespaces]
-                ):
-                    listed.update(part)
-                again = {t for t, rev in listed.items() if known.get(t, _NONE).revision != rev}
-                gone = set(known) - set(listed)
-            again |= broken
+            mode, again, gone = _changes(client, out, old.fetched, known, remote)
             bar.expect(len(again))
             _read_titles(client, staging, again, bar)
             for title, entry in sorted(known.items()):
@@ -299,7 +280,33 @@ def _fetch(
     )
 
 
-_NONE = Entry(path="", namespace=0, revision=None, timestamp=None, sha1="")
+def _changes(
+    client: ApiClient, out: Path, since: str, known: dict[str, Entry], remote: api.Remote
+) -> tuple[str, set[str], set[str]]:
+    """How the snapshot was checked, the titles to read again, and the titles gone.
+
+    Recent changes say what changed if they reach back to the last fetch; else every
+    page's revision id is compared. Pages whose file is not what the last fetch wrote
+    are read again either way.
+    """
+    broken = {title for title, entry in known.items() if not _intact(out, entry)}
+    stored = set(remote.namespaces)
+    if remote.oldest_change is not None and remote.oldest_change <= since:
+        start = _format_time(_parse_time(since) - MARGIN)
+        changes = api.recent_changes(client, since=start)
+        revisions = {title: entry.revision for title, entry in known.items()}
+        again = api.titles_to_read(changes, namespaces=stored, revisions=revisions)
+        return "recent changes", again | broken, set()
+    listed: dict[str, int] = {}
+    jobs = [lambda ns=ns: api.page_revisions(client, ns) for ns in remote.namespaces]
+    for part in client.parallel(jobs):
+        listed.update(part)
+    again = {
+        title
+        for title, revision in listed.items()
+        if title not in known or known[title].revision != revision
+    }
+    return "revision ids", again | broken, set(known) - set(listed)
 
 
 def _intact(out: Path, entry: Entry) -> bool:
