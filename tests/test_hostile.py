@@ -12,7 +12,11 @@ import re
 import subprocess
 import sys
 import unicodedata
+import urllib.parse
+import urllib.request
 from pathlib import Path
+from urllib.parse import unquote
+from xml.sax.saxutils import escape as xml_escape
 
 import pytest
 from bs4 import BeautifulSoup
@@ -28,13 +32,55 @@ def listing(path: Path) -> set[str]:
     return {p.relative_to(path).as_posix() for p in path.rglob("*")}
 
 
-@pytest.fixture(scope="module")
-def hostile(tmp_path_factory):
-    root = tmp_path_factory.mktemp("hostile")
+def export_xml(folder: Path, out: Path) -> Path:
+    """The bundle as a MediaWiki XML export, its invalid titles too (a hostile export may)."""
+    pages = []
+    for path in sorted(folder.rglob("*.mediawiki")):
+        name = unquote(path.name[: -len(".mediawiki")])
+        if path.parent == folder:
+            name = name if name == "Main_Page" else f"Category:{name}"
+        title = xml_escape(name.replace("_", " "))
+        text = xml_escape(path.read_text("utf-8"))
+        pages.append(
+            f"<page><title>{title}</title><id>{len(pages) + 1}</id><revision>"
+            f"<id>{len(pages) + 1}</id><timestamp>2026-01-01T00:00:00Z</timestamp>"
+            f'<text xml:space="preserve">{text}</text></revision></page>'
+        )
+    out.write_text(
+        '<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.11/" version="0.11">'
+        "<siteinfo><sitename>Hostile Wiki</sitename>"
+        "<base>https://hostile.example/wiki/Main_Page</base><case>first-letter</case>"
+        "</siteinfo>" + "".join(pages) + "</mediawiki>",
+        "utf-8",
+    )
+    return out
+
+
+def serve_on_mediawiki(folder: Path, root: Path):
+    """A real MediaWiki on loopback that holds the bundle's pages; its API URL."""
+    mediawiki = pytest.importorskip("mediawiki")  # tests/mediawiki.py
+    if (why := mediawiki.available()) is not None:
+        pytest.fail(f"the API source needs a MediaWiki: {why}")
+    server = mediawiki.MediaWiki(root / "mw", name="Hostile Wiki").install()
+    server.import_xml(export_xml(folder, root / "for-import.xml"))
+    return server.start()
+
+
+@pytest.fixture(scope="module", params=["folder", "xml", "api"])
+def hostile(request, tmp_path_factory):
+    root = tmp_path_factory.mktemp(f"hostile-{request.param}")
     wiki = unpack(FIXTURES / "hostile-wiki.bundle", root / "wiki")
+    server = None
+    if request.param == "folder":
+        source = str(wiki)
+    elif request.param == "xml":
+        source = str(export_xml(wiki, root / "export.xml"))
+    else:
+        server = serve_on_mediawiki(wiki, root)
+        source = server.api_url
     outside_before = listing(root)
     convert = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "convert.py"), "--source", str(wiki),
+        [sys.executable, str(ROOT / "scripts" / "convert.py"), "--source", source,
          "--dest", str(root / "src"), "--site-name", "Hostile Wiki", "--quiet"],
         capture_output=True, text=True, check=False, timeout=600,
     )  # fmt: skip
@@ -43,8 +89,12 @@ def hostile(tmp_path_factory):
          "-c", str(ROOT), str(root / "src"), str(root / "html")],
         capture_output=True, text=True, check=False, timeout=600,
     )  # fmt: skip
-    outside_after = {p for p in listing(root) if not p.startswith(("src", "html"))}
+    if server is not None:
+        server.stop()
+    outside_after = {p for p in listing(root) if not p.startswith(("src", "html", "mw"))}
     return {
+        "source": request.param,
+        "pages_in_source": _count_pages(request.param, wiki, source),
         "root": root,
         "wiki": wiki,
         "convert": convert,
@@ -128,11 +178,30 @@ def test_file_names_are_safe_and_unique(hostile):
             assert not stem.startswith(("_", "."))
 
 
+def _count_pages(kind: str, folder: Path, source: str) -> int:
+    """How many pages the source has: files of the folder, pages of the export, or what
+    MediaWiki accepted of them."""
+    if kind == "api":  # MediaWiki itself refused the invalid titles on import
+        return sum(
+            len(json.loads(_api(source, list="allpages", apnamespace=ns, aplimit="500"))
+                ["query"]["allpages"])
+            for ns in ("0", "10", "14")
+        )  # fmt: skip
+    return len(list(folder.rglob("*.mediawiki")))  # the export has a <page> for each
+
+
+def _api(url: str, **params: str) -> str:
+    query = urllib.parse.urlencode({"action": "query", "format": "json", **params})
+    with urllib.request.urlopen(f"{url}?{query}", timeout=30) as answer:
+        return answer.read().decode()
+
+
 def test_every_source_page_is_on_the_site_or_a_failure(hostile):
     report = json.loads((hostile["root"] / "src" / "_wiki" / "report.json").read_text("utf-8"))
-    sources = len(list(hostile["wiki"].rglob("*.mediawiki")))
     listed = report["pages"] + report["categories"] + report["redirects"] + len(report["failures"])
-    assert listed == sources
+    assert listed == hostile["pages_in_source"]
+    if hostile["source"] != "folder":
+        return  # the file names below are the folder's
     failed = {f["origin"] for f in report["failures"]}
     assert "titles/..%2F..%2Fescape.mediawiki" in failed  # a title that is a path
     assert "titles/A%2F..%2F..%2F..%2Fescape.mediawiki" in failed

@@ -305,10 +305,20 @@ def wiki_from_records(
     failures = []
     unresolved = []
     host = urlsplit(client.api_url).netloc if client else "api"
+    seen: dict[str, str] = {}  # normalised title -> the title the wiki gave
     for record in records:
         title = namespaces.title(record.title)
         if title is None:
+            message = f"{record.title!r} is not a valid page title"
+            failures.append(SourceFailure(f"{host}: {record.title}", message))
             continue
+        if title.full in seen:
+            # Two pages of the wiki are one title here (Café in NFC and in NFD, which
+            # MediaWiki can hold apart and its API prints alike): the second is a failure.
+            message = f"a second page titled {seen[title.full]!r} once normalised"
+            failures.append(SourceFailure(f"{host}: {record.title}", message))
+            continue
+        seen[title.full] = record.title
         if record.file is not None:
             files[title.full] = record.file
         if record.text is None:

@@ -141,6 +141,7 @@ class _State:
         self.redirects: dict[str, str] = {}
         self.files: dict[str, WikiFile] = {}
         self.failures: list[SourceFailure] = []
+        self.raw_titles: dict[str, str] = {}  # title -> how the export spelled it first
         # the page being read: its newest revision so far
         self.best: tuple[str, int, str | None, str | None] | None = None  # time, id, text, why
 
@@ -203,6 +204,13 @@ class _State:
             return
         if title.namespace not in _SITE_NAMESPACES:
             return
+        spelling = _spelling(raw_title)
+        if self.raw_titles.setdefault(title.full, spelling) != spelling:
+            # Two pages (Café in NFC and in NFD, say) are one title here; the same title
+            # given twice is history, and the newest revision wins below.
+            message = f"the same title as {self.raw_titles[title.full]!r} once normalised"
+            self.failures.append(SourceFailure(origin, message))
+            return
         upload = _child(element, "upload")
         if upload is not None and title.namespace == FILE:
             self.files[title.full] = _upload(title.full, upload)
@@ -245,6 +253,11 @@ class _State:
             files=self.files,
             failures=tuple(self.failures),
         )
+
+
+def _spelling(raw: str) -> str:
+    """A title as given, but for spaces and underscores (which mean the same)."""
+    return " ".join(raw.replace("_", " ").split())
 
 
 def _upload(title: str, element: ET.Element) -> WikiFile:
