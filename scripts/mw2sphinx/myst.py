@@ -522,10 +522,13 @@ class MystWriter:
         return rule(node.get("c"))
 
     def str_(self, text: str) -> str:
-        out = []
+        out: list[str] = []
         for kind, value in self.ctx.marker(text):
             if kind == "text":
-                out.append(escape(value))  # type: ignore[arg-type]
+                piece = escape(value)  # type: ignore[arg-type]
+                if out and out[-1].startswith("[^") and piece[:1] in {"(", ":"}:
+                    piece = "\\" + piece  # "[^ref-1](x)" would be a link, "[^ref-1]: x" a note
+                out.append(piece)
             elif kind == "ref":
                 out.append(f"[^{value}]")
             elif kind == "image":
