@@ -575,8 +575,13 @@ class _Context(PageContext):
             if docname is None:
                 return Resolved("text", title=parsed.full)
             return Resolved("internal", t.label(docname), title=parsed.full)
-        if parsed.namespace in {t.MEDIA, t.FILE}:
-            return Resolved("text", title=parsed.full)
+        if parsed.namespace in {t.MEDIA, t.FILE}:  # [[Media:x]], [[:File:x]]: the file itself
+            file_title = f"{index.namespaces.names[t.FILE]}:{parsed.text}"
+            place = index.media.get(file_title)
+            if place is None:
+                self.red_links.add(file_title)
+                return Resolved("red", title=file_title)
+            return Resolved("file", place, title=file_title)
         full, label = index.locate(parsed)
         if label is None:
             self.red_links.add(full)

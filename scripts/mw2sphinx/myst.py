@@ -159,8 +159,8 @@ def unsafe_tex(tex: str) -> str | None:
 class Resolved:
     """Where a wikilink leads."""
 
-    kind: str  # "internal", "external", "red", "self", "text"
-    target: str = ""  # a Sphinx label (internal) or URL (external)
+    kind: str  # "internal", "external", "file", "red", "self", "text"
+    target: str = ""  # a Sphinx label (internal), a URL (external), a "media/…" path (file)
     title: str = ""  # the page it names, for red links
 
 
@@ -651,6 +651,8 @@ class MystWriter:
             return f"[{text}](#{resolved.target})"
         if resolved.kind == "external":
             return f"[{text}]({url_destination(resolved.target)})"
+        if resolved.kind == "file":
+            return f"[{text}](/{resolved.target})"
         if resolved.kind == "red":
             return f"[{text}]{{.wiki-redlink}}"
         if resolved.kind == "self":
