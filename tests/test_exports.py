@@ -29,7 +29,7 @@ from bs4 import BeautifulSoup
 from docutils import nodes
 from mw2sphinx import exports
 from sphinx import addnodes
-from wikis import ROOT, SHARED_SNAPSHOT, convert
+from wikis import FIXTURES, ROOT, SHARED_SNAPSHOT, convert, unpack
 
 RENDERED = SHARED_SNAPSHOT.parent / "ai-interpretability-wiki.rendered.json"
 TOOLS = {
@@ -99,14 +99,12 @@ def _build_epub(src: Path, base: Path) -> tuple[str, subprocess.CompletedProcess
     return warnings, _run("java", "-jar", EPUBCHECK, book)
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Exports:
+def build_exports(base: Path, source: Path, *options: str) -> Exports:
     missing = sorted({pkg for tool, pkg in TOOLS.items() if shutil.which(tool) is None})
     if missing or not EPUBCHECK.is_file():
         pytest.fail(f"the export tests need the Debian packages {missing or ['epubcheck']}")
-    base = tmp_path_factory.mktemp("exports")
     src = base / "src"
-    assert convert(SHARED_SNAPSHOT, src) == 0
+    assert convert(source, src, *options) == 0
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         pdf = pool.submit(_build_pdf, src, base)
         epub = pool.submit(_build_epub, src, base)
@@ -114,6 +112,24 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Exports:
     return Exports(
         src, base / "latex", base / "epub", latex_warnings, epub_warnings, latexmk, epubcheck
     )
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Exports:
+    """The shared snapshot's exports."""
+    return build_exports(tmp_path_factory.mktemp("exports"), SHARED_SNAPSHOT)
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Exports:
+    """The exports of a wiki that attacks: script, MyST and LaTeX in its text, 255-letter
+    titles and words, non-ASCII and reserved file names (tests/fixtures/hostile-wiki.bundle)."""
+    base = tmp_path_factory.mktemp("hostile-exports")
+    wiki = unpack(FIXTURES / "hostile-wiki.bundle", base / "wiki")
+    return build_exports(base, wiki, "--site-name", "Hostile Wiki")
+
+
+BOTH = pytest.mark.parametrize("wiki", ["built", "hostile"])
 
 
 # --- reading the tree and the outputs ------------------------------------------------------
@@ -237,12 +253,18 @@ def nav_tree(element: ET.Element) -> list[Item]:
 # --- the builds ----------------------------------------------------------------------------
 
 
-def test_sphinx_builds_have_no_warnings(built: Exports):
+@BOTH
+def test_sphinx_builds_have_no_warnings(wiki: str, request: pytest.FixtureRequest):
+    built: Exports = request.getfixturevalue(wiki)
     assert built.latex_warnings == ""
     assert built.epub_warnings == ""
 
 
-def test_latex_log_has_no_errors_undefined_references_or_overfull_boxes(built: Exports):
+@BOTH
+def test_latex_log_has_no_errors_undefined_references_or_overfull_boxes(
+    wiki: str, request: pytest.FixtureRequest
+):
+    built: Exports = request.getfixturevalue(wiki)
     assert built.latexmk.returncode == 0, built.latexmk.stdout[-3000:]
     (log,) = built.latex.glob("*.log")
     text = log.read_text("utf-8", errors="replace")
@@ -257,10 +279,20 @@ def test_latex_log_has_no_errors_undefined_references_or_overfull_boxes(built: E
     assert not [size for size in overfull if size > MAX_OVERFULL_PT], overfull
 
 
-def test_epubcheck_finds_nothing(built: Exports):
+@BOTH
+def test_epubcheck_finds_nothing(wiki: str, request: pytest.FixtureRequest):
+    built: Exports = request.getfixturevalue(wiki)
     output = built.epubcheck.stdout + built.epubcheck.stderr
     assert built.epubcheck.returncode == 0, output
     assert "0 fatals / 0 errors / 0 warnings" in output, output
+
+
+def test_hostile_text_stays_text(hostile: Exports):
+    """Nothing in the wiki's text is LaTeX: the PDF shows the attacks and reads no file."""
+    text = pdf_text(hostile.pdf)
+    assert "root:x:0:0" not in text
+    assert r"\input{/etc/passwd}" in text
+    assert "LLLLLLLLLL" in text  # the 255-letter title, broken across lines (no overfull box)
 
 
 # --- the PDF ---------------------------------------------------------------------------------
@@ -531,3 +563,17 @@ def test_book_structure_makes_the_main_page_a_chapter_and_lists_category_members
     assert [(link.astext(), link["refuri"]) for link in links] == [("One", "%p/1"), ("Two", "%p/2")]
     assert a.children[5] is footer
     assert page.parent is a.children[6]
+
+
+def test_long_words_may_break_but_code_blocks_and_short_words_stay():
+    word = "https://example.org/" + "x" * 30
+    paragraph = nodes.paragraph("", "", nodes.Text(f"See {word} now"))
+    block = nodes.literal_block(word, word)
+    document = _doc(_section("Page", paragraph, block))
+    exports.break_long_words(document)
+    assert paragraph.astext().replace(r"\texorpdfstring{\allowbreak}{}", "") == f"See {word} now"
+    breaks = [n for n in paragraph.children if isinstance(n, nodes.raw)]
+    assert len(breaks) >= 4 and all(b["format"] == "latex" for b in breaks)
+    assert str(paragraph[0]) == "See "  # short words as they were
+    assert block.astext() == word
+    assert not list(block.findall(nodes.raw))

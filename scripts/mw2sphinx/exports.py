@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from docutils import nodes
 from sphinx import addnodes
@@ -282,6 +282,55 @@ def fit_tables(document: nodes.document) -> None:
             table["classes"].append("longtable")
 
 
+#: Text that LaTeX copes with itself: literal blocks, math, highlighted code, raw LaTeX.
+_NOT_RUNNING_TEXT = (nodes.literal_block, nodes.math, nodes.math_block, nodes.raw, nodes.comment)
+_LONG_WORD = re.compile(r"\S{24,}")
+_BREAK_AFTER = frozenset("/.-_:?&=#,;)]}")
+
+
+def _word_pieces(word: str, run: int = 10) -> list[str]:
+    """A long word cut where a line may break: after punctuation, else every ``run`` chars."""
+    pieces, current = [], ""
+    for char in word:
+        current += char
+        if char in _BREAK_AFTER or len(current) >= run:
+            pieces.append(current)
+            current = ""
+    return [*pieces, current] if current else pieces
+
+
+def break_long_words(document: nodes.document) -> None:
+    """Words longer than a line can hold (a long identifier, a URL as a link's text) may
+    break anywhere, rather than run into the margin and off the page."""
+    allow_break = r"\texorpdfstring{\allowbreak}{}"
+    for text in list(document.findall(nodes.Text)):
+        parent = text.parent
+        if any(isinstance(a, _NOT_RUNNING_TEXT) for a in _ancestors(text)) or (
+            isinstance(parent, nodes.literal) and parent.get("language")
+        ):
+            continue
+        value = str(text)
+        if not _LONG_WORD.search(value):
+            continue
+        new: list[nodes.Node] = []
+        position = 0
+        for match in _LONG_WORD.finditer(value):
+            new.append(nodes.Text(value[position : match.start()]))
+            for index, piece in enumerate(_word_pieces(match.group())):
+                if index:
+                    new.append(nodes.raw("", allow_break, format="latex"))
+                new.append(nodes.Text(piece))
+            position = match.end()
+        new.append(nodes.Text(value[position:]))
+        parent.replace(text, [n for n in new if not isinstance(n, nodes.Text) or str(n)])
+
+
+def _ancestors(node: nodes.Node) -> Iterable[nodes.Node]:
+    while node.parent is not None:
+        node = node.parent
+        yield node
+
+
 class LatexBook(SphinxPostTransform):
     """The assembled LaTeX document as a book; after the footnotes have moved (600)."""
 
@@ -307,6 +356,7 @@ class LatexBook(SphinxPostTransform):
         )
         fit_tables(self.document)
         show_urls_in_footnotes(self.document)
+        break_long_words(self.document)
 
 
 # --- ePub ----------------------------------------------------------------------------------
@@ -359,7 +409,16 @@ class WikiEpub3Builder(Epub3Builder):
                 *self.config.epub_exclude_files,
                 *(f.relative_to(outdir).as_posix() for f in doctrees.rglob("*") if f.is_file()),
             ]
-        super().build_content()
+        # The manifest names files as they are ("pages/Café.xhtml"), the spine by the table
+        # of contents' URLs ("pages/Caf%C3%A9.xhtml"): Sphinx would list such a page twice,
+        # once under an id that is not in the manifest. The spine gets the file names too;
+        # the navigation keeps the URLs.
+        quoted = self.refnodes
+        self.refnodes = [{**node, "refuri": unquote(node["refuri"])} for node in quoted]
+        try:
+            super().build_content()
+        finally:
+            self.refnodes = quoted
 
 
 def title_page(app: Sphinx) -> Iterable[tuple[str, dict[str, Any], str]]:
