@@ -763,6 +763,7 @@ def convert_wiki(wiki: Wiki, *, namespaces: t.Namespaces) -> tuple[list[Converte
     local_files = {title: f for title, f in wiki.files.items() if f.path}
     media = media_paths(sorted(local_files))
     index = SiteIndex(namespaces, names, redirects, sections, redirect_docnames, media)
+    known = names.keys()  # once, not per page: a set per page is quadratic
     converted = []
     for name in order:
         title = page_titles[name]
@@ -794,8 +795,8 @@ def convert_wiki(wiki: Wiki, *, namespaces: t.Namespaces) -> tuple[list[Converte
                 categories=prep.categories,
                 switches=expansion.switches,
                 heading_count=len(anchors_of[name]),
-                links=context.links | (expansion.links & set(names)),
-                red_links=context.red_links | (expansion.links - set(names) - set(redirects)),
+                links=context.links | (expansion.links & known),
+                red_links=context.red_links | (expansion.links - known - redirects.keys()),
                 transcluded=expansion.transcluded,
                 warnings=list(
                     dict.fromkeys(

@@ -164,6 +164,8 @@ def _line(ctx: _Context, node_text: str) -> int | None:
 def _expand(text: str, ctx: _Context, params: dict[str, str] | None, depth: int) -> str:
     if depth > MAX_DEPTH:
         raise _Limit(f"templates nested more than {MAX_DEPTH} deep")
+    if "{{" not in text and "<!--" not in text:
+        return text  # nothing to expand or drop: parsing it would give it back as it is
     text = _EXPR_HEAD.sub(_hide_comparisons, text)
     return _expand_code(mwparserfromhell.parse(text, skip_style_tags=True), ctx, params, depth)
 
