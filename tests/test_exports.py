@@ -115,18 +115,27 @@ def build_exports(base: Path, source: Path, *options: str) -> Exports:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Exports:
-    """The shared snapshot's exports."""
-    return build_exports(tmp_path_factory.mktemp("exports"), SHARED_SNAPSHOT)
+def exports_of(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Exports]:
+    """The exports of the shared snapshot and of a wiki that attacks (script, MyST and
+    LaTeX in its text, 255-letter titles and words, non-ASCII and reserved file names:
+    tests/fixtures/hostile-wiki.bundle), built side by side."""
+    snapshot_base = tmp_path_factory.mktemp("exports")
+    hostile_base = tmp_path_factory.mktemp("hostile-exports")
+    hostile_wiki = unpack(FIXTURES / "hostile-wiki.bundle", hostile_base / "wiki")
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        snapshot = pool.submit(build_exports, snapshot_base, SHARED_SNAPSHOT)
+        hostile = pool.submit(build_exports, hostile_base, hostile_wiki, "--site-name", "Hostile")
+        return {"built": snapshot.result(), "hostile": hostile.result()}
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory: pytest.TempPathFactory) -> Exports:
-    """The exports of a wiki that attacks: script, MyST and LaTeX in its text, 255-letter
-    titles and words, non-ASCII and reserved file names (tests/fixtures/hostile-wiki.bundle)."""
-    base = tmp_path_factory.mktemp("hostile-exports")
-    wiki = unpack(FIXTURES / "hostile-wiki.bundle", base / "wiki")
-    return build_exports(base, wiki, "--site-name", "Hostile Wiki")
+def built(exports_of: dict[str, Exports]) -> Exports:
+    return exports_of["built"]
+
+
+@pytest.fixture(scope="module")
+def hostile(exports_of: dict[str, Exports]) -> Exports:
+    return exports_of["hostile"]
 
 
 BOTH = pytest.mark.parametrize("wiki", ["built", "hostile"])
