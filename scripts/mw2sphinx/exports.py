@@ -1,8 +1,8 @@
 """The Sphinx side of the PDF and ePub exports: a book, not a web site.
 
 - Browser-only parts of the site (the random page, and anything with the class
-  ``wiki-browser-only``) are left out of every build that is not a web site, with the
-  links that lead to them; a paragraph or section left empty goes too.
+  ``wiki-browser-only``) are left out of the PDF and the ePub, with the links that lead to
+  them; a paragraph or section left empty goes too.
 - LaTeX: the Main Page is the first chapter, each top-level category a chapter with its
   pages as sections, the special pages appendices. A category lists all its members (a
   page in two categories is printed under the first); tables wrap to the page width and
@@ -34,7 +34,6 @@ from sphinx.util import logging
 from sphinx.util.texescape import tex_replace_map
 
 from . import titles as t
-from .sphinxext import is_web_site
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +48,15 @@ _INVISIBLE = (nodes.title, nodes.target, nodes.comment, nodes.substitution_defin
 
 
 # --- leaving out the browser-only parts ----------------------------------------------------
+
+
+def is_export(builder: Any) -> bool:
+    """A builder (or builder class) that makes a book to read offline: LaTeX/PDF or ePub.
+
+    (Single-page HTML is no web site either, but its sidebar lists every document: it keeps
+    the browser-only pages.)
+    """
+    return builder.format == "latex" or builder.name == "epub"
 
 
 def _is_empty(node: nodes.Element) -> bool:
@@ -106,12 +114,12 @@ def leave_out_browser_only(document: nodes.document, docnames: Iterable[str]) ->
 
 
 class LeaveOutBrowserOnly(SphinxPostTransform):
-    """Builds that are not web sites leave out what only works in a browser."""
+    """The PDF and the ePub leave out what only works in a browser."""
 
     default_priority = 5  # before references are resolved: links are still pending_xref
 
     def is_supported(self) -> bool:
-        return not is_web_site(self.env._builder_cls)
+        return is_export(self.env._builder_cls)
 
     def run(self, **kwargs: Any) -> None:
         leave_out_browser_only(self.document, browser_only_docs(self.config))
