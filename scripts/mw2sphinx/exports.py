@@ -30,18 +30,15 @@ from sphinx.application import Sphinx
 from sphinx.builders.epub3 import Epub3Builder
 from sphinx.config import Config
 from sphinx.transforms.post_transforms import SphinxPostTransform
-from sphinx.util import logging
 from sphinx.util.texescape import tex_replace_map
 
 from . import titles as t
-
-logger = logging.getLogger(__name__)
 
 #: Elements with this class exist only on the web site.
 BROWSER_ONLY_CLASS = "wiki-browser-only"
 #: The ePub's title page, written by this extension.
 TITLE_PAGE = "wiki-title-page"
-#: Sphinx's default author, which conf.py leaves alone.
+#: Sphinx's defaults for the author: replaced by the wiki's contributors.
 _DEFAULT_AUTHORS = {"", "Author name not set", "unknown"}
 #: Elements that are nothing to a reader on their own.
 _INVISIBLE = (nodes.title, nodes.target, nodes.comment, nodes.substitution_definition)
@@ -437,7 +434,7 @@ def title_page(app: Sphinx) -> Iterable[tuple[str, dict[str, Any], str]]:
     if config.wiki_export_source_url:
         url = html.escape(config.wiki_export_source_url)
         lines.append(f'<p>The wiki at <a href="{url}">{url}</a></p>')
-    lines.append(f"<p>{html.escape(config.version)}</p>")
+    lines.append(f"<p>Exported on {_today()}</p>")
     body = '<section class="wiki-title-page">\n' + "\n".join(lines) + "\n</section>\n"
     return [(TITLE_PAGE, {"title": config.project, "body": body}, "page.html")]
 
