@@ -9,9 +9,11 @@ in a temporary folder: an SQLite database, an upload folder and a LocalSettings.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -127,11 +129,13 @@ class MediaWiki:
 
     def start(self) -> MediaWiki:
         env = {**self.env(), "PHP_CLI_SERVER_WORKERS": "2"}
+        # A process group of its own: php -S forks its workers, and stop() ends them all.
         self.process = subprocess.Popen(
             [PHP, "-S", f"127.0.0.1:{self.port}", "-t", str(CODE)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 20
         while True:
@@ -153,14 +157,20 @@ class MediaWiki:
         shutil.rmtree(self.root, ignore_errors=True)
 
     def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-            self.process = None
+        if self.process is None:
+            return
+        group = self.process.pid  # the group's id: the server started a session
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(group, signal.SIGKILL)
+            self.process.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGKILL)  # workers that outlived the server
+        self.process = None
 
     # --- changing the wiki ---------------------------------------------------------------
 

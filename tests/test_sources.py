@@ -287,6 +287,9 @@ def test_incremental_fetch_reads_only_the_edited_page(fresh_wiki, proxy_for, tmp
     proxy.reset()
     result = fetch_snapshot(client(proxy.api_url), snapshot)
     assert (result.read, result.written, result.requests) == (0, 0, 2)
+    # --full reads every page again, and still rewrites no file that is the same.
+    result = fetch_snapshot(client(proxy.api_url), snapshot, full=True)
+    assert (result.mode, result.read, result.written) == ("full", len(FIXTURE_PAGES) - 1, 0)
 
 
 def test_deletions_moves_and_new_pages_are_applied(fresh_wiki, tmp_path):
