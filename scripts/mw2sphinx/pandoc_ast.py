@@ -1,7 +1,8 @@
 """Wikitext fragments to pandoc's JSON AST, many fragments per pandoc run.
 
-Fragments are joined with separator paragraphs and read by one pandoc process;
-if markup in one fragment swallows a separator (an unclosed table, say), the
+Fragments are joined with separator paragraphs into batches of about a megabyte,
+and the batches are read by as many pandoc processes at once as there are cores;
+if markup in one fragment swallows a separator (an unclosed table, say), its
 batch is split in halves until every fragment is read on its own. A fragment
 pandoc rejects outright comes back as an error, for the caller to recover.
 """
@@ -9,8 +10,12 @@ pandoc rejects outright comes back as an error, for the caller to recover.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
+import os
 import re
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 import pypandoc
 
@@ -29,11 +34,37 @@ class PandocError(Exception):
     pass
 
 
-def _run(text: str) -> list:
+#: Characters of wikitext per pandoc run, at most: large enough that starting pandoc costs
+#: little, small enough that the runs spread over the cores and a batch that has to be split
+#: is read again quickly.
+BATCH_CHARS = 1_000_000
+#: ... and at least, so that a small wiki is not read by many processes.
+MIN_BATCH_CHARS = 32_000
+
+
+@functools.cache
+def _pandoc() -> str:
+    return pypandoc.get_pandoc_path()
+
+
+def workers() -> int:
+    """How many pandoc processes run at once: one per core this process may use."""
     try:
-        out = pypandoc.convert_text(text, "json", format=PANDOC_FORMAT)
-    except RuntimeError as error:
-        lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _run(text: str) -> list:
+    process = subprocess.run(
+        [_pandoc(), f"--from={PANDOC_FORMAT}", "--to=json"],
+        input=text.encode("utf-8"),
+        capture_output=True,
+        check=False,
+    )
+    if process.returncode != 0:
+        error = process.stderr.decode("utf-8", "replace")
+        lines = [line.strip() for line in error.strip().splitlines() if line.strip()]
         where = next((line for line in lines if _ERROR_LINE.search(line)), "")
         where = where[where.find("Error at") :] if "Error at" in where else where
         what = next((line for line in lines if line.startswith("unexpected")), lines[-1:] or [""])
@@ -42,7 +73,7 @@ def _run(text: str) -> list:
             or "pandoc failed"
         ) from None
     try:
-        return json.loads(out)["blocks"]
+        return json.loads(process.stdout)["blocks"]
     except RecursionError:
         raise PandocError("markup nested too deeply") from None
 
@@ -64,8 +95,35 @@ def _split(blocks: list, count: int) -> list[list] | None:
     return parts if expected == count - 1 else None
 
 
+def batches(sizes: list[int], *, count: int) -> list[int]:
+    """Where to cut fragments of these sizes into batches for ``count`` processes: the
+    index each batch starts at. Each batch holds about an equal share of the text, at
+    least MIN_BATCH_CHARS and at most BATCH_CHARS, and at least one fragment."""
+    total = sum(sizes)
+    target = min(max(total // max(count * 2, 1), MIN_BATCH_CHARS), BATCH_CHARS)
+    starts, size = [0], 0
+    for index, fragment_size in enumerate(sizes):
+        if size and size + fragment_size > target:
+            starts.append(index)
+            size = 0
+        size += fragment_size
+    return starts if sizes else []
+
+
 def parse_fragments(fragments: list[str]) -> list[Parsed]:
-    """Read each wikitext fragment into pandoc blocks, in as few pandoc runs as possible."""
+    """Read each wikitext fragment into pandoc blocks, in few pandoc runs on every core."""
+    count = workers()
+    starts = batches([len(f) for f in fragments], count=count)
+    if len(starts) <= 1:
+        return _parse_batch(fragments)
+    ends = [*starts[1:], len(fragments)]
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        parts = pool.map(_parse_batch, [fragments[a:b] for a, b in zip(starts, ends, strict=True)])
+        return [parsed for part in parts for parsed in part]
+
+
+def _parse_batch(fragments: list[str]) -> list[Parsed]:
+    """Read the fragments in one pandoc run, or split in halves where that fails."""
     if not fragments:
         return []
     if len(fragments) == 1:
@@ -84,7 +142,7 @@ def parse_fragments(fragments: list[str]) -> list[Parsed]:
     if parts is not None:
         return [Parsed(blocks) for blocks in parts]
     half = len(fragments) // 2
-    return parse_fragments(fragments[:half]) + parse_fragments(fragments[half:])
+    return _parse_batch(fragments[:half]) + _parse_batch(fragments[half:])
 
 
 # --- recovery -------------------------------------------------------------------------
