@@ -36,6 +36,8 @@ from . import titles as t
 
 #: Elements with this class exist only on the web site.
 BROWSER_ONLY_CLASS = "wiki-browser-only"
+#: Styles of the ePub only.
+EPUB_STATIC = Path(__file__).parent / "static" / "epub"
 #: The ePub's title page, written by this extension.
 TITLE_PAGE = "wiki-title-page"
 #: Sphinx's defaults for the author: replaced by the wiki's contributors.
@@ -498,6 +500,8 @@ def configure_builder(app: Sphinx) -> None:
         *(docname + suffix for docname in browser_only_docs(config)),
     ]
     config.epub_pre_files = [(TITLE_PAGE + suffix, "Title page"), *config.epub_pre_files]
+    config.html_static_path = [*config.html_static_path, str(EPUB_STATIC)]
+    app.add_css_file("wiki-epub.css")
 
 
 def setup(app: Sphinx) -> dict:
