@@ -89,12 +89,13 @@ def hostile(request, tmp_path_factory):
          "-c", str(ROOT), str(root / "src"), str(root / "html")],
         capture_output=True, text=True, check=False, timeout=600,
     )  # fmt: skip
+    pages_in_source = _count_pages(request.param, wiki, source)  # asks the server, if any
     if server is not None:
         server.stop()
     outside_after = {p for p in listing(root) if not p.startswith(("src", "html", "mw"))}
     return {
         "source": request.param,
-        "pages_in_source": _count_pages(request.param, wiki, source),
+        "pages_in_source": pages_in_source,
         "root": root,
         "wiki": wiki,
         "convert": convert,
