@@ -8,10 +8,8 @@ from pathlib import Path
 import pytest
 from golden import Case, read_cases, write_cases
 from mw2sphinx import titles as t
-from mw2sphinx.convert import convert_wiki
 from mw2sphinx.model import Page, SiteInfo, Wiki, WikiFile
-from mw2sphinx.site import build_tree
-from wikis import sphinx_build
+from wikis import sphinx_build, tree_of
 
 GOLDEN = Path(__file__).parent / "golden"
 FILES = sorted(GOLDEN.glob("*.golden"))
@@ -54,18 +52,7 @@ def converted_tree(path: Path) -> dict[str, str]:
         pages[parsed.full] = Page(parsed.full, parsed.namespace, text)
     for number, case in enumerate(cases, 1):
         pages[case_title(number)] = Page(case_title(number), 0, case.wikitext + "\n")
-    wiki = Wiki(site=SITE, pages=pages, redirects=REDIRECTS, files=WIKI_FILES)
-    result, index = convert_wiki(wiki, namespaces=namespaces)
-    category_docnames = {k: v for k, v in index.docnames.items() if v.startswith("categories/")}
-    return build_tree(
-        result,
-        wiki=wiki,
-        namespaces=namespaces,
-        category_docnames=category_docnames,
-        redirects={},
-        report_json="",
-        media=index.media,
-    )
+    return tree_of(Wiki(site=SITE, pages=pages, redirects=REDIRECTS, files=WIKI_FILES))
 
 
 def converted(path: Path) -> dict[str, str]:

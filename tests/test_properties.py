@@ -11,13 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it.renderer import RendererHTML
 from mw2sphinx import titles as t
-from mw2sphinx.convert import convert_wiki
 from mw2sphinx.model import Page, SiteInfo, Wiki
 from mw2sphinx.myst import URL_SCHEMES
-from mw2sphinx.site import build_tree
 from myst_parser.config.main import MdParserConfig
 from myst_parser.parsers.mdit import create_md_parser
-from wikis import sphinx_build
+from wikis import sphinx_build, tree_of
 
 SITE = SiteInfo(name="Property Wiki")
 NAMESPACES = t.Namespaces(SITE)
@@ -94,17 +92,7 @@ def convert_pages(texts: list[str]) -> dict[str, str]:
     }
     for number, text in enumerate(texts, 1):
         pages[f"Generated {number}"] = Page(f"Generated {number}", 0, text)
-    wiki = Wiki(site=SITE, pages=pages)
-    converted, index = convert_wiki(wiki, namespaces=NAMESPACES)
-    categories = {k: v for k, v in index.docnames.items() if v.startswith("categories/")}
-    return build_tree(
-        converted,
-        wiki=wiki,
-        namespaces=NAMESPACES,
-        category_docnames=categories,
-        redirects={},
-        report_json="",
-    )
+    return tree_of(Wiki(site=SITE, pages=pages))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -32,12 +32,15 @@ from .myst import (
 )
 from .pandoc_ast import parse_fragments, recover
 from .report import WikiWarning, find_line
+from .sources.progress import Progress
 
-REF_MARKER = "MWxQzREF{}Q"
-IMAGE_MARKER = "MWxQzIMG{}Q"
-LIST_MARKER = "MWxQzLIST{}Q"
-_MARKER_RE = re.compile(r"MWxQz(REF|TPL|IMG)(\d+)Q")
-_BLOCK_RE = re.compile(r"MWxQz(LIST|IMG)(\d+)Q")
+# Markers start with a digit: a link trail ([[X]]s) takes the letters after a link, and
+# would eat a marker that started with one.
+REF_MARKER = "9MWxQzREF{}Q"
+IMAGE_MARKER = "9MWxQzIMG{}Q"
+LIST_MARKER = "9MWxQzLIST{}Q"
+_MARKER_RE = re.compile(r"9MWxQz(REF|TPL|IMG)(\d+)Q")
+_BLOCK_RE = re.compile(r"9MWxQz(LIST|IMG)(\d+)Q")
 
 
 @dataclasses.dataclass
@@ -675,16 +678,32 @@ def _literal(text: str) -> str:
     return f"{fence}\n{text}\n{fence}\n"
 
 
-def convert_wiki(wiki: Wiki, *, namespaces: t.Namespaces) -> tuple[list[ConvertedPage], SiteIndex]:
-    """Convert every page of the wiki; the result is sorted by title."""
+#: Seconds a conversion runs before it shows progress bars (on a terminal).
+PROGRESS_DELAY = 1.0
+
+
+def _bar(label: str, total: int, *, enabled: bool) -> Progress:
+    bar = Progress(f"{label:<9}", enabled=enabled, delay=PROGRESS_DELAY)
+    bar.expect(total)
+    return bar
+
+
+def convert_wiki(
+    wiki: Wiki, *, namespaces: t.Namespaces, progress: bool = False
+) -> tuple[list[ConvertedPage], SiteIndex]:
+    """Convert every page of the wiki; the result is sorted by title. ``progress``: show
+    progress bars on stderr if it is a terminal."""
     order = sorted(wiki.pages)
     page_titles = {name: namespaces.title(name) for name in order}
     expansions: dict[str, Expansion] = {}
     prepared: dict[str, Prepared] = {}
+    expanding = _bar("expanding", len(order), enabled=progress)
     for name in order:
         expansions[name], prepared[name] = _expand_and_prepare(
             wiki.pages[name].text, wiki=wiki, title=page_titles[name], namespaces=namespaces
         )
+        expanding.add()
+    expanding.close()
     # Category pages exist for every category with a page or with members.
     all_titles = dict(page_titles)
     for name in order:
@@ -717,7 +736,11 @@ def convert_wiki(wiki: Wiki, *, namespaces: t.Namespaces) -> tuple[list[Converte
             if image.caption:
                 fragments.append(image.caption)
                 where.append((name, ("caption", number)))
-    parsed = parse_fragments(fragments)
+    reading = _bar("pandoc", len(order), enabled=progress)
+    parsed = parse_fragments(
+        fragments, done=lambda a, b: reading.add(sum(key is None for _, key in where[a:b]))
+    )
+    reading.close()
     bodies: dict[str, list] = {}
     ref_blocks: dict[str, dict] = {name: {} for name in order}
     captions: dict[str, dict[int, list]] = {name: {} for name in order}
@@ -765,7 +788,9 @@ def convert_wiki(wiki: Wiki, *, namespaces: t.Namespaces) -> tuple[list[Converte
     index = SiteIndex(namespaces, names, redirects, sections, redirect_docnames, media)
     known = names.keys()  # once, not per page: a set per page is quadratic
     converted = []
+    writing = _bar("writing", len(order), enabled=progress)
     for name in order:
+        writing.add()
         title = page_titles[name]
         prep, expansion = prepared[name], expansions[name]
 
@@ -807,4 +832,5 @@ def convert_wiki(wiki: Wiki, *, namespaces: t.Namespaces) -> tuple[list[Converte
                 languages=prep.languages,
             )
         )
+    writing.close()
     return converted, index

@@ -24,8 +24,7 @@ MAX_CALLS = 20_000
 MAX_OUTPUT = 4_000_000  # characters of expanded text per page
 
 #: Marker for a template that does not exist; the convert stage replaces it.
-PLACEHOLDER = "MWxQzTPL{}Q"
-PLACEHOLDER_RE = re.compile(r"MWxQzTPL(\d+)Q")
+PLACEHOLDER = "9MWxQzTPL{}Q"  # starts with a digit: see convert.REF_MARKER
 
 SWITCHES = (
     "NOTOC", "FORCETOC", "TOC", "NOEDITSECTION", "NEWSECTIONLINK", "NONEWSECTIONLINK",
