@@ -15,6 +15,7 @@ import json
 import os
 import re
 import subprocess
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pypandoc
@@ -110,15 +111,27 @@ def batches(sizes: list[int], *, count: int) -> list[int]:
     return starts if sizes else []
 
 
-def parse_fragments(fragments: list[str]) -> list[Parsed]:
-    """Read each wikitext fragment into pandoc blocks, in few pandoc runs on every core."""
+def parse_fragments(
+    fragments: list[str], *, done: Callable[[int, int], object] | None = None
+) -> list[Parsed]:
+    """Read each wikitext fragment into pandoc blocks, in few pandoc runs on every core.
+
+    ``done(start, end)`` is called (from any thread) as the fragments ``start:end`` are read.
+    """
     count = workers()
     starts = batches([len(f) for f in fragments], count=count)
-    if len(starts) <= 1:
-        return _parse_batch(fragments)
     ends = [*starts[1:], len(fragments)]
+
+    def batch(start: int, end: int) -> list[Parsed]:
+        parsed = _parse_batch(fragments[start:end])
+        if done is not None:
+            done(start, end)
+        return parsed
+
+    if len(starts) <= 1:
+        return batch(0, len(fragments))
     with ThreadPoolExecutor(max_workers=count) as pool:
-        parts = pool.map(_parse_batch, [fragments[a:b] for a, b in zip(starts, ends, strict=True)])
+        parts = pool.map(batch, starts, ends)
         return [parsed for part in parts for parsed in part]
 
 

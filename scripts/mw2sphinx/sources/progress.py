@@ -1,4 +1,4 @@
-"""A one-line progress bar on stderr, for fetches that take a while."""
+"""A one-line progress bar on stderr, for fetches and conversions that take a while."""
 
 from __future__ import annotations
 
@@ -9,15 +9,20 @@ from typing import TextIO
 
 
 class Progress:
-    """Counts pages; draws itself only on a terminal, at most ten times a second."""
+    """Counts pages; draws itself only on a terminal, at most ten times a second, and not
+    before ``delay`` seconds have passed (a task over in a moment shows no bar at all)."""
 
-    def __init__(self, label: str, *, enabled: bool, stream: TextIO | None = None):
+    def __init__(
+        self, label: str, *, enabled: bool, stream: TextIO | None = None, delay: float = 0.0
+    ):
         self.stream = stream or sys.stderr
         self.enabled = enabled and self.stream.isatty()
         self.label = label
         self.done = 0
         self.total: int | None = None
         self._drawn = 0.0
+        self._shown = False
+        self._start = time.monotonic() + delay
         self._lock = threading.Lock()
 
     def expect(self, total: int | None) -> None:
@@ -34,9 +39,10 @@ class Progress:
         if not self.enabled:
             return
         now = time.monotonic()
-        if not force and now - self._drawn < 0.1:
+        if now < self._start or (not force and now - self._drawn < 0.1):
             return
         self._drawn = now
+        self._shown = True
         with self._lock:
             done, total = self.done, self.total
         if total:
@@ -49,7 +55,7 @@ class Progress:
         self.stream.flush()
 
     def close(self) -> None:
-        if self.enabled:
+        if self.enabled and (self._shown or time.monotonic() >= self._start):
             self._draw(force=True)
             self.stream.write("\n")
             self.stream.flush()
