@@ -93,7 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     namespaces = t.Namespaces(wiki.site)
-    pages, index = convert_wiki(wiki, namespaces=namespaces)
+    pages, index = convert_wiki(
+        wiki, namespaces=namespaces, progress=not args.quiet and sys.stderr.isatty()
+    )
     report = Report(
         pages=sum(1 for p in pages if p.title.namespace != t.CATEGORY),
         categories=sum(1 for p in pages if p.title.namespace == t.CATEGORY),
