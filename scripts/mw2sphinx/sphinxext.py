@@ -16,12 +16,14 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import weakref
 from collections.abc import Iterable, Set
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.builders import Builder
 from sphinx.config import Config
@@ -30,6 +32,7 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.i18n import format_date
 
+from .navigation import DEFAULT_LIMIT, Navigation, read_navigation, render
 from .sitedata import Backlink, SiteData, article_docnames, edit_url, page_url
 
 logger = logging.getLogger(__name__)
@@ -74,6 +77,12 @@ class WikiConfig:
     random_page: bool = _option(True, "html", "random-page links go to a random article")
     link_previews: bool = _option(True, "html", "hovering an internal link previews the page")
     preview_length: int = _option(300, "env", "characters of a page's start in its preview")
+    navigation_limit: int = _option(
+        DEFAULT_LIMIT,
+        "html",
+        "the most entries of a sidebar navigation shown whole; a larger one shows the current"
+        " page's branch, each list cut after this many",
+    )
 
     @classmethod
     def from_sphinx(cls, config: Config) -> WikiConfig:
@@ -365,6 +374,50 @@ def write_web_site_data(app: Sphinx, exception: Exception | None) -> None:
             _write_if_changed(static / name, text)
 
 
+# --- the sidebar's navigation ---------------------------------------------------------------
+
+#: The navigation of each web-site build, read before its pages are written (and so known
+#: to the processes that write them in parallel).
+_NAVIGATIONS: weakref.WeakKeyDictionary[Builder, Navigation] = weakref.WeakKeyDictionary()
+
+
+def site_navigation(env: BuildEnvironment) -> Navigation:
+    """The navigation tree of the whole site, from the toctrees the environment has."""
+    root = env.config.root_doc
+    sections = [
+        (node.get("caption") or "", node["includefiles"])
+        for node in env.get_doctree(root).findall(addnodes.toctree)
+    ]
+    titles = {docname: title.astext() for docname, title in env.titles.items()}
+    return read_navigation(sections, env.toctree_includes, titles)
+
+
+def prepare_navigation(app: Sphinx, builder: Builder) -> None:
+    if is_web_site(builder) and app.config.root_doc in app.env.found_docs:
+        _NAVIGATIONS[builder] = site_navigation(app.env)
+
+
+def hide_toctree(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """Before furo's handler: without a toctree function, furo does not render the whole
+    tree for every page (see :mod:`.navigation`); :func:`add_navigation` puts it back."""
+    if app.builder in _NAVIGATIONS and "toctree" in context:
+        context["wiki_toctree"] = context.pop("toctree")
+
+
+def add_navigation(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    navigation = _NAVIGATIONS.get(app.builder)
+    if navigation is None:
+        return
+    if "wiki_toctree" in context:
+        context["toctree"] = context.pop("wiki_toctree")
+    context["furo_navigation_tree"] = render(
+        navigation,
+        pagename,
+        uri=lambda docname: app.builder.get_relative_uri(pagename, docname),
+        limit=app.config.wiki_navigation_limit,
+    )
+
+
 # --- setup ---------------------------------------------------------------------------------
 
 
@@ -431,6 +484,10 @@ def setup(app: Sphinx) -> dict:
     app.connect("env-merge-info", merge_info)
     app.connect("doctree-read", read_doctree)
     app.connect("html-page-context", add_page_context)
+    app.connect("write-started", prepare_navigation)
+    # furo renders its navigation at the default priority, 500
+    app.connect("html-page-context", hide_toctree, priority=400)
+    app.connect("html-page-context", add_navigation, priority=600)
     app.connect("build-finished", write_web_site_data)
     return {
         "version": "2",
