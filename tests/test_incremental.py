@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import pytest
+from mw2sphinx.cli import main
 from mw2sphinx.pandoc_ast import BATCH_CHARS, MIN_BATCH_CHARS, batches, parse_fragments
+from test_sphinxext import build
+from wikis import FIXTURES, unpack
 
 
 def test_batches_share_the_text_between_the_processes():
@@ -29,3 +36,139 @@ def test_fragments_come_back_in_order_from_many_batches():
         if i != 5:
             assert result.blocks[0]["t"] == "Header"
             assert result.blocks[0]["c"][2][-1]["c"] == str(i)
+
+
+# --- rebuilds --------------------------------------------------------------------------------
+# A no-op conversion writes no file, so Sphinx reads and writes no page again; an edited page
+# rewrites itself and what shows it: pages that transclude it, its categories and the special
+# pages that list it, and (through the site data) the pages whose What links here it changes.
+
+Files = dict[str, tuple[int, int]]
+
+
+def files_of(folder: Path) -> Files:
+    """Every file under ``folder``, with what changes when it is written again."""
+    return {
+        p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+        for p in folder.rglob("*")
+        if p.is_file() and ".doctrees" not in p.parts
+    }
+
+
+def rewritten(before: Files, after: Files) -> set[str]:
+    return {name for name, stat in after.items() if before.get(name) != stat}
+
+
+def convert_and_count(source: Path, dest: Path, capsys) -> int:
+    """Convert as the command line does; the number of files it says it wrote."""
+    capsys.readouterr()
+    assert main(["--source", str(source), "--dest", str(dest)]) == 0
+    return int(re.search(r"(\d+) written", capsys.readouterr().out).group(1))
+
+
+@pytest.fixture
+def small(tmp_path, capsys) -> tuple[Path, Path]:
+    source = unpack(FIXTURES / "small-wiki.bundle", tmp_path / "wiki")
+    dest = tmp_path / "src"
+    assert convert_and_count(source, dest, capsys) == len(files_of(dest))
+    return source, dest
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), "utf-8")
+
+
+def test_converting_again_writes_no_file(small, capsys):
+    source, dest = small
+    before = files_of(dest)
+    assert convert_and_count(source, dest, capsys) == 0
+    assert files_of(dest) == before
+    assert not list(dest.glob(".wiki-staging-*"))
+
+
+EDITS = {
+    # text that pages transclude: the page and the category page that transcludes it
+    "transcluded text": (
+        "food/Fruit.mediawiki",
+        "is sweet.",
+        "is sweet and juicy.",
+        {"pages/Fruit.md", "categories/Food.md"},
+    ),
+    # text no other page shows: the page alone
+    "text of its own": (
+        "food/Fruit.mediawiki",
+        "; Apple : Round",
+        "; Apple : Round and red",
+        {"pages/Fruit.md"},
+    ),
+    # a new link: the page, and the site data that gives Vegetable its What links here
+    "a link": (
+        "misc/Orphan.mediawiki",
+        "A page in no category",
+        "A page about [[Vegetable]] in no category",
+        {"pages/Orphan.md", "_wiki/site.json"},
+    ),
+    # a new category: the page's footer, the category, the special pages that count it
+    "a category": (
+        "misc/Orphan.mediawiki",
+        "stays text.",
+        "stays text.\n[[Category:Plants]]",
+        {
+            "pages/Orphan.md",
+            "categories/Plants.md",
+            "special/categories.md",
+            "special/uncategorized.md",
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("change", EDITS.values(), ids=EDITS.keys())
+def test_an_edit_rewrites_the_page_and_what_shows_it(small, capsys, change):
+    source, dest = small
+    path, old, new, expected = change
+    before = files_of(dest)
+    edit(source / path, old, new)
+    assert convert_and_count(source, dest, capsys) == len(expected)
+    assert rewritten(before, files_of(dest)) == expected
+
+
+def reread(status: str) -> set[str]:
+    status = re.sub(r"\x1b\[[\d;]*m", "", status)  # colours
+    return set(re.findall(r"reading sources\.\.\. \[[ \d]+%\] (\S+)", status))
+
+
+def pages_written(before: Files, after: Files) -> set[str]:
+    """The documents' HTML files written again (Sphinx rewrites its own indexes always)."""
+    return {
+        name.removesuffix(".html")
+        for name in rewritten(before, after)
+        if name.endswith(".html") and name.split("/")[0] in {"pages", "categories", "special"}
+    }
+
+
+def test_sphinx_rereads_and_rewrites_only_what_changed(small, capsys, tmp_path):
+    source, dest = small
+    warnings, _, html = build(dest, tmp_path / "build")
+    assert warnings == ""
+    # nothing changed: nothing read, no page written
+    before = files_of(html)
+    assert convert_and_count(source, dest, capsys) == 0
+    warnings, status, html = build(dest, tmp_path / "build", freshenv=False)
+    assert warnings == ""
+    assert "0 added, 0 changed, 0 removed" in status
+    assert reread(status) == set()
+    assert pages_written(before, files_of(html)) == set()
+    # Fruit's transcluded text: Fruit and the category that transcludes it are read again;
+    # they, and the categories whose toctrees list them, are written again
+    before = files_of(html)
+    edit(source / "food" / "Fruit.mediawiki", "is sweet.", "is sweet and juicy.")
+    assert convert_and_count(source, dest, capsys) == 2
+    warnings, status, html = build(dest, tmp_path / "build", freshenv=False)
+    assert warnings == ""
+    assert reread(status) == {"pages/Fruit", "categories/Food"}
+    assert pages_written(before, files_of(html)) == {
+        "pages/Fruit", "categories/Food", "categories/Plants",
+    }  # fmt: skip
