@@ -447,7 +447,7 @@ class MystWriter:
                 rows.append((False, row[1]))
         for row in foot[1]:
             rows.append((False, row[1]))
-        caption_text = self.inlines(_caption_inlines(caption)).replace("\\\n", " ").strip()
+        caption_text = self.inlines(_caption_text(caption[1])).replace("\\\n", " ").strip()
         columns = max((sum(cell[3] for cell in cells) for _, cells in rows), default=0)
         if not rows or not columns:
             return ""
@@ -765,9 +765,4 @@ def _trim(inlines: list) -> list:
 
 
 def _caption_text(blocks: list) -> list:
-    return [n for b in blocks if b["t"] in {"Plain", "Para"} for n in b["c"]]
-
-
-def _caption_inlines(caption: list) -> list:
-    _short, blocks = caption
     return [n for b in blocks if b["t"] in {"Plain", "Para"} for n in b["c"]]
