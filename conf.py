@@ -25,6 +25,9 @@ myst_disable_syntax = ["html_block", "html_inline"]
 myst_url_schemes = list(URL_SCHEMES)
 # Footnotes stay where <references /> put them.
 myst_footnote_sort = False
+# The converter's links are to labels ([text](#label)): look them up in the standard domain
+# only, not in every domain (the C++ domain parses each target as a declaration).
+myst_ref_domains = ["std"]
 
 html_theme = "furo"
 html_title = ""
