@@ -6,8 +6,15 @@ import re
 from pathlib import Path
 
 import pytest
-from mw2sphinx.cli import main
-from mw2sphinx.pandoc_ast import BATCH_CHARS, MIN_BATCH_CHARS, batches, parse_fragments
+from mw2sphinx import pandoc_ast
+from mw2sphinx.cli import READ_CACHE, main
+from mw2sphinx.pandoc_ast import (
+    BATCH_CHARS,
+    MIN_BATCH_CHARS,
+    ReadCache,
+    batches,
+    parse_fragments,
+)
 from test_sphinxext import build
 from wikis import FIXTURES, unpack
 
@@ -38,6 +45,39 @@ def test_fragments_come_back_in_order_from_many_batches():
             assert result.blocks[0]["c"][2][-1]["c"] == str(i)
 
 
+def test_what_pandoc_read_is_not_read_again(monkeypatch):
+    fragments = ["== One ==\nsome ''text''", "* a list", "{|\n| a table never closed"]
+    cache = ReadCache(version="3.9")
+    first = parse_fragments(fragments, cache=cache)
+    assert cache.changed
+    text = cache.to_text()
+    assert len(text.splitlines()) == 3  # a head, and the two fragments read without an error
+
+    def no_pandoc(text):
+        raise AssertionError("pandoc ran")
+
+    monkeypatch.setattr(pandoc_ast, "_run", no_pandoc)
+    again = ReadCache.from_text(text, version="3.9")
+    assert [p.blocks for p in parse_fragments(fragments[:2], cache=again)] == [
+        p.blocks for p in first[:2]
+    ]
+    assert not again.changed  # the same two: nothing to write
+    once = ReadCache.from_text(text, version="3.9")
+    parse_fragments(fragments[:1], cache=once)
+    assert once.changed  # the next run needs only the first
+    assert len(once.to_text().splitlines()) == 2
+
+
+def test_a_cache_of_another_pandoc_or_no_cache_at_all_is_empty():
+    cache = ReadCache(version="3.9")
+    parse_fragments(["text"], cache=cache)
+    assert not ReadCache.from_text(cache.to_text(), version="3.8").get("text")
+    assert ReadCache.from_text(cache.to_text(), version="3.9").get("text")
+    assert not ReadCache.from_text("not a cache\nxx\tyy", version="3.9").get("text")
+    broken = cache.to_text().replace("Str", 'Str"')  # a line that is not JSON
+    assert ReadCache.from_text(broken, version="3.9").get("text") is None
+
+
 # --- rebuilds --------------------------------------------------------------------------------
 # A no-op conversion writes no file, so Sphinx reads and writes no page again; an edited page
 # rewrites itself and what shows it: pages that transclude it, its categories and the special
@@ -56,7 +96,8 @@ def files_of(folder: Path) -> Files:
 
 
 def rewritten(before: Files, after: Files) -> set[str]:
-    return {name for name, stat in after.items() if before.get(name) != stat}
+    """The files written again, but for the cache of what pandoc read."""
+    return {name for name, stat in after.items() if before.get(name) != stat} - {READ_CACHE}
 
 
 def convert_and_count(source: Path, dest: Path, capsys) -> int:
@@ -70,7 +111,7 @@ def convert_and_count(source: Path, dest: Path, capsys) -> int:
 def small(tmp_path, capsys) -> tuple[Path, Path]:
     source = unpack(FIXTURES / "small-wiki.bundle", tmp_path / "wiki")
     dest = tmp_path / "src"
-    assert convert_and_count(source, dest, capsys) == len(files_of(dest))
+    assert convert_and_count(source, dest, capsys) == len(files_of(dest)) - 1  # and the cache
     return source, dest
 
 
@@ -132,7 +173,9 @@ def test_an_edit_rewrites_the_page_and_what_shows_it(small, capsys, change):
     before = files_of(dest)
     edit(source / path, old, new)
     assert convert_and_count(source, dest, capsys) == len(expected)
-    assert rewritten(before, files_of(dest)) == expected
+    after = files_of(dest)
+    assert rewritten(before, after) == expected
+    assert before[READ_CACHE] != after[READ_CACHE]  # it keeps the edited text's reading
 
 
 def reread(status: str) -> set[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 from . import titles as t
 from .convert import convert_wiki
 from .model import SiteInfo
+from .pandoc_ast import ReadCache, pandoc_version
 from .report import Report, WikiWarning
 from .site import TreeError, build_tree, write_tree
 from .sources import SourceError, open_source
@@ -21,6 +23,30 @@ DEFAULT_SITE = SiteInfo(
     name="AI Interpretability Wiki",
     article_url="https://aiinterpretability.miraheze.org/wiki/$1",
 )
+
+
+#: What pandoc read in the last run into this destination (see pandoc_ast.ReadCache).
+READ_CACHE = "_wiki/pandoc.cache"
+
+
+def load_read_cache(dest: Path) -> ReadCache:
+    version = pandoc_version()
+    try:
+        return ReadCache.from_text((dest / READ_CACHE).read_text("utf-8"), version=version)
+    except (OSError, UnicodeDecodeError):
+        return ReadCache(version=version)
+
+
+def save_read_cache(cache: ReadCache, dest: Path) -> None:
+    if not cache.changed:
+        return
+    path = dest / READ_CACHE
+    staged = path.with_name(path.name + ".new")
+    try:
+        staged.write_text(cache.to_text(), "utf-8")
+        os.replace(staged, path)
+    except OSError:
+        staged.unlink(missing_ok=True)  # no cache costs time on the next run, nothing else
 
 
 def parser() -> argparse.ArgumentParser:
@@ -93,8 +119,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     namespaces = t.Namespaces(wiki.site)
+    cache = load_read_cache(Path(args.dest))
     pages, index = convert_wiki(
-        wiki, namespaces=namespaces, progress=not args.quiet and sys.stderr.isatty()
+        wiki, namespaces=namespaces, progress=not args.quiet and sys.stderr.isatty(), cache=cache
     )
     report = Report(
         pages=sum(1 for p in pages if p.title.namespace != t.CATEGORY),

@@ -30,7 +30,7 @@ from .myst import (
     plain_text,
     safe_url,
 )
-from .pandoc_ast import parse_fragments, recover
+from .pandoc_ast import ReadCache, parse_fragments, recover
 from .report import WikiWarning, find_line
 from .sources.progress import Progress
 
@@ -689,10 +689,15 @@ def _bar(label: str, total: int, *, enabled: bool) -> Progress:
 
 
 def convert_wiki(
-    wiki: Wiki, *, namespaces: t.Namespaces, progress: bool = False
+    wiki: Wiki,
+    *,
+    namespaces: t.Namespaces,
+    progress: bool = False,
+    cache: ReadCache | None = None,
 ) -> tuple[list[ConvertedPage], SiteIndex]:
     """Convert every page of the wiki; the result is sorted by title. ``progress``: show
-    progress bars on stderr if it is a terminal."""
+    progress bars on stderr if it is a terminal; ``cache``: what pandoc read in an earlier
+    run (updated with what it reads in this one)."""
     order = sorted(wiki.pages)
     page_titles = {name: namespaces.title(name) for name in order}
     expansions: dict[str, Expansion] = {}
@@ -738,7 +743,9 @@ def convert_wiki(
                 where.append((name, ("caption", number)))
     reading = _bar("pandoc", len(order), enabled=progress)
     parsed = parse_fragments(
-        fragments, done=lambda a, b: reading.add(sum(key is None for _, key in where[a:b]))
+        fragments,
+        done=lambda indices: reading.add(sum(where[i][1] is None for i in indices)),
+        cache=cache,
     )
     reading.close()
     bodies: dict[str, list] = {}

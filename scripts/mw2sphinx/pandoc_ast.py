@@ -5,12 +5,15 @@ and the batches are read by as many pandoc processes at once as there are cores;
 if markup in one fragment swallows a separator (an unclosed table, say), its
 batch is split in halves until every fragment is read on its own. A fragment
 pandoc rejects outright comes back as an error, for the caller to recover.
+A :class:`ReadCache` keeps what pandoc read for the next run, which reads only
+the fragments that changed.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import json
 import os
 import re
@@ -41,6 +44,8 @@ class PandocError(Exception):
 BATCH_CHARS = 1_000_000
 #: ... and at least, so that a small wiki is not read by many processes.
 MIN_BATCH_CHARS = 32_000
+#: The form of a :class:`ReadCache`'s text; another form is not read.
+CACHE_FORMAT = "mw2sphinx-pandoc-cache/1"
 
 
 @functools.cache
@@ -111,28 +116,108 @@ def batches(sizes: list[int], *, count: int) -> list[int]:
     return starts if sizes else []
 
 
-def parse_fragments(
-    fragments: list[str], *, done: Callable[[int, int], object] | None = None
-) -> list[Parsed]:
-    """Read each wikitext fragment into pandoc blocks, in few pandoc runs on every core.
+class ReadCache:
+    """What pandoc read from each fragment in an earlier run, so that it is not read again.
 
-    ``done(start, end)`` is called (from any thread) as the fragments ``start:end`` are read.
+    Kept as text (pandoc's blocks as JSON, one fragment a line, by a digest of the fragment),
+    and parsed only when a fragment asks for it. What is written for the next run is exactly
+    this run's fragments. Only fragments pandoc read without an error are kept.
     """
-    count = workers()
-    starts = batches([len(f) for f in fragments], count=count)
-    ends = [*starts[1:], len(fragments)]
 
-    def batch(start: int, end: int) -> list[Parsed]:
-        parsed = _parse_batch(fragments[start:end])
+    def __init__(self, *, version: str, lines: dict[str, str] | None = None):
+        self.version = version
+        self._old = lines or {}
+        self._new: dict[str, str] = {}
+
+    @staticmethod
+    def key(fragment: str) -> str:
+        return hashlib.blake2b(fragment.encode("utf-8"), digest_size=16).hexdigest()
+
+    @classmethod
+    def from_text(cls, text: str, *, version: str) -> ReadCache:
+        """A cache as :meth:`to_text` wrote it; empty if it is not one, or of another pandoc."""
+        head, _, body = text.partition("\n")
+        try:
+            if json.loads(head) != {"format": CACHE_FORMAT, "pandoc": version}:
+                return cls(version=version)
+        except ValueError:
+            return cls(version=version)
+        lines = dict(line.split("\t", 1) for line in body.splitlines() if "\t" in line)
+        return cls(version=version, lines=lines)
+
+    def to_text(self) -> str:
+        head = json.dumps({"format": CACHE_FORMAT, "pandoc": self.version})
+        return "".join([head, "\n", *(f"{k}\t{v}\n" for k, v in self._new.items())])
+
+    @property
+    def changed(self) -> bool:
+        """Whether the next run needs another cache than the one this run read."""
+        return self._new != self._old
+
+    def get(self, fragment: str) -> list | None:
+        key = self.key(fragment)
+        text = self._old.get(key)
+        if text is None:
+            return None
+        try:
+            blocks = json.loads(text)
+        except (ValueError, RecursionError):
+            return None
+        self._new[key] = text
+        return blocks
+
+    def put(self, fragment: str, blocks: list) -> None:
+        self._new[self.key(fragment)] = json.dumps(
+            blocks, ensure_ascii=False, separators=(",", ":")
+        )
+
+
+def pandoc_version() -> str:
+    return pypandoc.get_pandoc_version()
+
+
+def parse_fragments(
+    fragments: list[str],
+    *,
+    done: Callable[[list[int]], object] | None = None,
+    cache: ReadCache | None = None,
+) -> list[Parsed]:
+    """Read each wikitext fragment into pandoc blocks, in few pandoc runs on every core; a
+    fragment the cache has is not read again.
+
+    ``done(indices)`` is called (from any thread) as the fragments at these indices are read.
+    """
+    results: list[Parsed | None] = [None] * len(fragments)
+    if cache is not None:
+        for index, fragment in enumerate(fragments):
+            blocks = cache.get(fragment)
+            if blocks is not None:
+                results[index] = Parsed(blocks)
+        hits = [index for index, parsed in enumerate(results) if parsed is not None]
+        if hits and done is not None:
+            done(hits)
+    todo = [index for index, parsed in enumerate(results) if parsed is None]
+    count = workers()
+    starts = batches([len(fragments[i]) for i in todo], count=count)
+    ends = [*starts[1:], len(todo)]
+
+    def batch(start: int, end: int) -> None:
+        indices = todo[start:end]
+        for index, parsed in zip(
+            indices, _parse_batch([fragments[i] for i in indices]), strict=True
+        ):
+            results[index] = parsed
+            if cache is not None and parsed.error is None:
+                cache.put(fragments[index], parsed.blocks)
         if done is not None:
-            done(start, end)
-        return parsed
+            done(indices)
 
     if len(starts) <= 1:
-        return batch(0, len(fragments))
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        parts = pool.map(batch, starts, ends)
-        return [parsed for part in parts for parsed in part]
+        batch(0, len(todo))
+    else:
+        with ThreadPoolExecutor(max_workers=count) as pool:
+            list(pool.map(batch, starts, ends))
+    return results  # type: ignore[return-value]  # every one is read now
 
 
 def _parse_batch(fragments: list[str]) -> list[Parsed]:
