@@ -163,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     except TreeError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    save_read_cache(cache, Path(args.dest))
     if not args.quiet:
         if args.verbose:
             for warning in sorted(report.warnings, key=WikiWarning.sort_key):
