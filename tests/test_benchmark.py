@@ -1,0 +1,35 @@
+"""The benchmark's corpora (scripts/benchmark.py): copies of the snapshot that link among
+themselves. Only how they are made is tested here; the benchmark itself is run on demand."""
+
+from __future__ import annotations
+
+import benchmark
+from mw2sphinx import titles as t
+from wikis import SHARED_SNAPSHOT
+
+
+def test_a_corpus_is_copies_of_the_snapshot_linking_among_themselves(tmp_path):
+    written = benchmark.replicate(SHARED_SNAPSHOT, tmp_path, 100, site=benchmark.SITE)
+    assert len(written) == len(set(written)) == 100
+    namespaces = t.Namespaces(benchmark.SITE)
+    pages = benchmark.read_mirror(tmp_path, namespaces, benchmark.SITE.main_page)
+    assert len({p.title.full for p in pages}) == 100
+    snapshot = {
+        p.title.full for p in benchmark.read_mirror(SHARED_SNAPSHOT, namespaces, "Main Page")
+    }
+    copy_2 = {f"{title} (copy 2)" for title in snapshot}
+    for page in pages:
+        if not page.title.full.endswith("(copy 2)"):
+            continue
+        for match in benchmark._LINK.finditer(page.text):
+            target = namespaces.parse(match.group(2))
+            if target is not None and target.full in snapshot:
+                raise AssertionError(f"{page.title.full} links to the original {target.full}")
+    assert {p.title.full for p in pages} & copy_2  # the third copy is partial: 100 = 44 + 44 + 12
+
+
+def test_the_edit_is_seen_by_the_pages_that_transclude_the_page():
+    assert benchmark.edited_text("<onlyinclude>A.</onlyinclude> B.") == (
+        "<onlyinclude>A." + benchmark.EDIT + "</onlyinclude> B."
+    )
+    assert benchmark.edited_text("A.\n") == "A." + benchmark.EDIT + "\n"
