@@ -484,6 +484,7 @@ def report(results: list[Result], *, machine_line: str) -> str:
 def plot(results: list[Result], path: Path) -> None:
     """Time and memory against pages, on log-log axes."""
     import matplotlib
+    import matplotlib.ticker
 
     matplotlib.use("Agg")
     from matplotlib import pyplot
@@ -504,8 +505,12 @@ def plot(results: list[Result], path: Path) -> None:
         ("Sphinx build", [r.sphinx.peak_mb for r in results]),
     ]:
         memory.plot(pages, values, marker="o", label=label)
+    plain = matplotlib.ticker.FuncFormatter(lambda value, _: f"{value:g}")
     for axes, title, unit in [(times, "Time", "seconds"), (memory, "Peak memory", "MB")]:
         axes.set(xscale="log", yscale="log", title=title, xlabel="pages", ylabel=unit)
+        axes.xaxis.set_major_formatter(plain)
+        axes.yaxis.set_major_formatter(plain)
+        axes.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         axes.grid(True, which="both", alpha=0.3)
         axes.legend()
     figure.savefig(path, dpi=120)
