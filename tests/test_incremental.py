@@ -215,3 +215,13 @@ def test_sphinx_rereads_and_rewrites_only_what_changed(small, capsys, tmp_path):
     assert pages_written(before, files_of(html)) == {
         "pages/Fruit", "categories/Food", "categories/Plants",
     }  # fmt: skip
+
+
+def test_two_conversions_give_the_same_files_cache_included(small, capsys, tmp_path):
+    source, dest = small
+    other = tmp_path / "other"
+    convert_and_count(source, other, capsys)
+    names = sorted(files_of(dest))
+    assert READ_CACHE in names and names == sorted(files_of(other))
+    for name in names:
+        assert (dest / name).read_bytes() == (other / name).read_bytes(), name

@@ -147,7 +147,9 @@ class ReadCache:
 
     def to_text(self) -> str:
         head = json.dumps({"format": CACHE_FORMAT, "pandoc": self.version})
-        return "".join([head, "\n", *(f"{k}\t{v}\n" for k, v in self._new.items())])
+        # sorted: the batches come back in any order, the file is the same every time
+        lines = (f"{key}\t{self._new[key]}\n" for key in sorted(self._new))
+        return "".join([head, "\n", *lines])
 
     @property
     def changed(self) -> bool:
