@@ -225,3 +225,16 @@ def test_two_conversions_give_the_same_files_cache_included(small, capsys, tmp_p
     assert READ_CACHE in names and names == sorted(files_of(other))
     for name in names:
         assert (dest / name).read_bytes() == (other / name).read_bytes(), name
+
+
+def test_blocks_nested_too_deep_to_keep_are_read_again_next_time():
+    deep: list = []
+    inner = deep
+    for _ in range(5000):
+        inner.append([])
+        inner = inner[0]
+    cache = ReadCache(version="3.9")
+    cache.put("deep", deep)
+    cache.put("flat", [])
+    assert ReadCache.from_text(cache.to_text(), version="3.9").get("deep") is None
+    assert ReadCache.from_text(cache.to_text(), version="3.9").get("flat") == []

@@ -169,9 +169,11 @@ class ReadCache:
         return blocks
 
     def put(self, fragment: str, blocks: list) -> None:
-        self._new[self.key(fragment)] = json.dumps(
-            blocks, ensure_ascii=False, separators=(",", ":")
-        )
+        try:
+            text = json.dumps(blocks, ensure_ascii=False, separators=(",", ":"))
+        except (ValueError, RecursionError):
+            return  # not kept: read again next time
+        self._new[self.key(fragment)] = text
 
 
 def pandoc_version() -> str:
