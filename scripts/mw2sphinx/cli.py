@@ -157,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         category_docnames=category_docnames,
         redirects=redirects,
         report_json=report.to_json(),
+        media=index.media,
     )
     try:
         written, removed = write_tree(files, Path(args.dest))
