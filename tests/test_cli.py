@@ -107,3 +107,25 @@ def test_files_it_does_not_own_are_left_alone(tmp_path):
     assert run("--source", str(wiki), "--dest", str(dest)).returncode == 0
     assert (dest / "README.md").read_text() == "mine"
     assert not (dest / "pages" / "Orphan.md").exists()
+
+
+def test_files_the_source_has_are_copied_into_the_tree(tmp_path):
+    """A fetched snapshot lists its files in snapshot.json; the page shows the image."""
+    from mw2sphinx.model import SiteInfo, WikiFile
+    from mw2sphinx.sources.snapshot import MANIFEST, Manifest, manifest_to_json
+
+    wiki = unpack(FIXTURES / "small-wiki.bundle", tmp_path / "wiki")
+    (wiki / "file").mkdir()
+    image = (FIXTURES / "files" / "Example.png").read_bytes()
+    (wiki / "file" / "Example.png").write_bytes(image)
+    with (wiki / "misc" / "Orphan.mediawiki").open("a", encoding="utf-8") as page:
+        page.write("\n[[File:Example.png|thumb|A blue box]]\n")
+    files = {"File:Example.png": WikiFile("File:Example.png", path="file/Example.png")}
+    manifest = Manifest("https://small.example/w/api.php", "2026-01-01T00:00:00Z",
+                        SiteInfo(name="Small Wiki"), pages={}, files=files)  # fmt: skip
+    (wiki / MANIFEST).write_text(manifest_to_json(manifest), "utf-8")
+    dest = tmp_path / "site"
+    result = run("--source", str(wiki), "--dest", str(dest))
+    assert result.returncode == 0, result.stderr
+    assert (dest / "media" / "Example.png").read_bytes() == image
+    assert "```{figure} /media/Example.png" in (dest / "pages" / "Orphan.md").read_text("utf-8")
