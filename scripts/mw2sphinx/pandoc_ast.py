@@ -25,7 +25,9 @@ import pypandoc
 
 SEPARATOR = "MWxQzSEP{}Q"
 _SEPARATOR_RE = re.compile(r"MWxQzSEP(\d+)Q")
-PANDOC_FORMAT = "mediawiki"
+# No automatic heading identifiers: they would depend on which pages share a batch (the
+# cache and the output must not), and the converter makes its own from MediaWiki's anchors.
+PANDOC_FORMAT = "mediawiki-auto_identifiers"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,7 +47,7 @@ BATCH_CHARS = 1_000_000
 #: ... and at least, so that a small wiki is not read by many processes.
 MIN_BATCH_CHARS = 32_000
 #: The form of a :class:`ReadCache`'s text; another form is not read.
-CACHE_FORMAT = "mw2sphinx-pandoc-cache/1"
+CACHE_FORMAT = "mw2sphinx-pandoc-cache/2"
 
 
 @functools.cache
