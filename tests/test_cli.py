@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -129,3 +130,17 @@ def test_files_the_source_has_are_copied_into_the_tree(tmp_path):
     assert result.returncode == 0, result.stderr
     assert (dest / "media" / "Example.png").read_bytes() == image
     assert "```{figure} /media/Example.png" in (dest / "pages" / "Orphan.md").read_text("utf-8")
+
+
+def test_report_lists_unknown_templates_red_links_and_counts(tmp_path):
+    wiki = unpack(FIXTURES / "constructs-wiki.bundle", tmp_path / "wiki")
+    dest = tmp_path / "site"
+    result = run("--source", str(wiki), "--dest", str(dest))
+    assert result.returncode == 0, result.stderr
+    report = json.loads((dest / "_wiki" / "report.json").read_text("utf-8"))
+    assert report["unknown_templates"] == {"Template:No such template": ["Templates"]}
+    assert report["red_links"]["Missing page"] == ["Links"]
+    assert report["pages"] + report["categories"] + report["redirects"] == len(
+        list(wiki.rglob("*.mediawiki"))
+    )
+    assert "1 unknown templates" in result.stdout

@@ -137,10 +137,8 @@ def main(argv: list[str] | None = None) -> int:
             report.red_links.setdefault(red, []).append(page.title.full)
         if page.recovered:
             report.recovered_pages.append(page.title.full)
-    for warning in report.warnings:
-        if warning.kind == "template-unknown":
-            name = warning.message.split("'")[1] if "'" in warning.message else warning.message
-            report.unknown_templates.setdefault(name, []).append(warning.page)
+        for name in page.unknown_templates:
+            report.unknown_templates.setdefault(name, []).append(page.title.full)
     category_docnames = {
         title: docname
         for title, docname in index.docnames.items()

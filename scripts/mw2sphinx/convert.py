@@ -418,6 +418,8 @@ class ConvertedPage:
     warnings: list[WikiWarning]
     recovered: bool = False
     languages: list[str] = dataclasses.field(default_factory=list)
+    #: templates the page uses that do not exist (shown as placeholders).
+    unknown_templates: list[str] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass
@@ -837,6 +839,9 @@ def convert_wiki(
                 ),
                 recovered=name in recovered,
                 languages=prep.languages,
+                unknown_templates=[
+                    n for n in dict.fromkeys(expansion.placeholders) if not n.startswith("#")
+                ],
             )
         )
     writing.close()
