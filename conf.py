@@ -1,33 +1,15 @@
 """Sphinx settings for any tree the converter writes: ``sphinx-build -c <this folder> SRC OUT``."""
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent / "scripts"))
-
-from mw2sphinx.myst import URL_SCHEMES
-
 # The wiki's name comes from the converted tree (_wiki/site.json), see mw2sphinx.sphinxext.
 project = "Wiki"
-# The wiki's text as its editors typed it: no curly quotes, dashes or ellipses added.
-smartquotes = False
 
-extensions = ["myst_parser", "sphinx_design", "mw2sphinx.sphinxext", "mw2sphinx.exports"]
-source_suffix = {".md": "markdown"}
+# Everything the converted pages need (MyST and its settings, sphinx-design, the reader's
+# features, the shape of the PDF and ePub) comes with the one extension.
+extensions = ["mw2sphinx"]
 root_doc = "index"
 # Only what the converter writes is part of the site, whatever else the folder holds.
 include_patterns = ["index.md", "pages/**", "categories/**", "special/**"]
 exclude_patterns = ["_build", "_wiki", "**/.wiki-staging-*"]
-
-myst_enable_extensions = ["attrs_inline", "attrs_block", "deflist"]
-# No raw HTML from the Markdown, ever: the converter escapes it, MyST does not parse it.
-myst_disable_syntax = ["html_block", "html_inline"]
-myst_url_schemes = list(URL_SCHEMES)
-# Footnotes stay where <references /> put them.
-myst_footnote_sort = False
-# The converter's links are to labels ([text](#label)): look them up in the standard domain
-# only, not in every domain (the C++ domain parses each target as a declaration).
-myst_ref_domains = ["std"]
 
 html_theme = "furo"
 html_title = ""
@@ -49,7 +31,7 @@ html_sidebars = {
     ]
 }
 
-# --- PDF and ePub: mw2sphinx.exports gives both the shape of a book --------------------------
+# --- PDF and ePub: mw2sphinx gives both the shape of a book; here, their look -----------
 # A Unicode engine: titles with dashes, quotes, accents and symbols (≤) typeset as typed.
 latex_engine = "xelatex"
 latex_domain_indices = False

@@ -28,15 +28,14 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
+import project
+from mw2sphinx import titles as t
+from mw2sphinx.model import SiteInfo
+from mw2sphinx.sources.snapshot import SUFFIX, decode_name, encode_name
 
-from mw2sphinx import titles as t  # noqa: E402
-from mw2sphinx.cli import DEFAULT_SITE as SITE  # noqa: E402
-from mw2sphinx.model import SiteInfo  # noqa: E402
-from mw2sphinx.sources.snapshot import SUFFIX, decode_name, encode_name  # noqa: E402
-
-SNAPSHOT = ROOT.parent / "shared" / "ai-interpretability-wiki"
+ROOT = project.ROOT
+SNAPSHOT = project.SNAPSHOT
+SITE = SiteInfo(name=project.SITE_NAME, article_url=project.ARTICLE_URL)
 DEFAULT_SIZES = (50, 500, 1250, 5000)
 CONVERT = [sys.executable, str(ROOT / "scripts" / "convert.py")]
 SPHINX = [sys.executable, "-m", "sphinx", "-W", "-n", "--keep-going", "-j", "auto", "-b", "html"]

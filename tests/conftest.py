@@ -1,9 +1,5 @@
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+"""Tests import the installed package (``pip install -e .``; tox installs it). pytest's
+default import mode puts this folder first on the path, for the helper modules here."""
 
 
 def pytest_addoption(parser):

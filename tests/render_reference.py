@@ -21,13 +21,13 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE.parent / "scripts"), str(HERE)]
+# Run as a script, Python puts this folder first on the path: mediawiki.py is found there.
+from mediawiki import MediaWiki, available
+from mw2sphinx.model import SiteInfo
+from mw2sphinx.sources.folder import read_folder
+from mw2sphinx.titles import INTERWIKI
 
-from mediawiki import MediaWiki, available  # noqa: E402
-from mw2sphinx.model import SiteInfo  # noqa: E402
-from mw2sphinx.sources.folder import read_folder  # noqa: E402
-from mw2sphinx.titles import INTERWIKI  # noqa: E402
+HERE = Path(__file__).resolve().parent
 from wikis import unpack  # noqa: E402
 
 # Not Math: its renderings all need a Mathoid/Restbase server, which cannot be reached here,

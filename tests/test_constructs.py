@@ -13,8 +13,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import fidelity
 import pytest
-from mw2sphinx import fidelity
 from wikis import FIXTURES, ROOT, convert, unpack
 
 RENDERED = fidelity.load_rendered(FIXTURES / "constructs.rendered.json")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from mw2sphinx import pandoc_ast
-from mw2sphinx.cli import READ_CACHE, main
+from mw2sphinx.cli import READ_CACHE, convert_main
 from mw2sphinx.pandoc_ast import (
     BATCH_CHARS,
     MIN_BATCH_CHARS,
@@ -103,7 +103,7 @@ def rewritten(before: Files, after: Files) -> set[str]:
 def convert_and_count(source: Path, dest: Path, capsys) -> int:
     """Convert as the command line does; the number of files it says it wrote."""
     capsys.readouterr()
-    assert main(["--source", str(source), "--dest", str(dest)]) == 0
+    assert convert_main(["--source", str(source), "--dest", str(dest)]) == 0
     return int(re.search(r"(\d+) written", capsys.readouterr().out).group(1))
 
 

@@ -15,16 +15,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import fidelity
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 SNAPSHOT = SHARED / "ai-interpretability-wiki"
 RENDERED = SHARED / "ai-interpretability-wiki.rendered.json"
-
-sys.path.insert(0, str(ROOT / "scripts"))
-
-from mw2sphinx import fidelity  # noqa: E402
 
 pytestmark = [
     pytest.mark.slow,

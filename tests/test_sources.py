@@ -716,7 +716,6 @@ def test_reading_a_large_history_export_keeps_memory_flat(tmp_path):
     small.write_text(export_xml({"Big": "x"}), "utf-8")
     probe = (
         "import resource, sys\n"
-        f"sys.path.insert(0, {str(ROOT / 'scripts')!r})\n"
         "from pathlib import Path\n"
         "from mw2sphinx.model import SiteInfo\n"
         "from mw2sphinx.sources.xml_export import read_xml_export\n"

@@ -53,9 +53,9 @@ def sphinx_build(srcdir: Path, outdir: Path, builder: str = "html") -> tuple[str
 
 
 def convert(source: Path, dest: Path, *args: str) -> int:
-    from mw2sphinx.cli import main
+    from mw2sphinx.cli import convert_main
 
-    return main(["--source", str(source), "--dest", str(dest), "--quiet", *args])
+    return convert_main(["--source", str(source), "--dest", str(dest), "--quiet", *args])
 
 
 def tree_of(wiki) -> dict[str, str | bytes]:

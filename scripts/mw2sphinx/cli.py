@@ -1,4 +1,4 @@
-"""The command line: ``python scripts/convert.py --source SRC --dest DIR``."""
+"""The command line: ``mw2sphinx convert --source SRC --dest DIR`` and ``mw2sphinx fetch``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from . import __version__
 from . import titles as t
 from .convert import convert_wiki
 from .model import SiteInfo
@@ -16,13 +17,8 @@ from .report import Report, WikiWarning
 from .site import TreeError, build_tree, write_tree
 from .sources import SourceError, open_source
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_SOURCE = PROJECT_ROOT.parent / "shared" / "ai-interpretability-wiki"
-#: What the mirror folder cannot say about its wiki, for the default source.
-DEFAULT_SITE = SiteInfo(
-    name="AI Interpretability Wiki",
-    article_url="https://aiinterpretability.miraheze.org/wiki/$1",
-)
+#: What a plain folder cannot say about its wiki: its name (--site-name) stands in.
+DEFAULT_SITE = SiteInfo(name="Wiki")
 
 
 #: What pandoc read in the last run into this destination (see pandoc_ast.ReadCache).
@@ -49,27 +45,25 @@ def save_read_cache(cache: ReadCache, dest: Path) -> None:
         staged.unlink(missing_ok=True)  # no cache costs time on the next run, nothing else
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(prog: str = "mw2sphinx convert") -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="convert.py",
+        prog=prog,
         description="Convert a MediaWiki wiki into a Sphinx source tree of MyST pages "
         "(index.md, pages/, categories/, special/ and the site data in _wiki/). Build it with "
         "'sphinx-build -c <project root> DEST OUT'.",
     )
     p.add_argument(
         "--source",
-        default=str(DEFAULT_SOURCE),
-        help="the wiki: a folder of .mediawiki files in the mirror layout (as the wiki's "
-        "mirror holds it, or as scripts/fetch.py stores it), a MediaWiki XML export "
+        help="(required) the wiki: a folder of .mediawiki files in the mirror layout (as "
+        "the wiki's mirror holds it, or as scripts/fetch.py stores it), a MediaWiki XML export "
         "(Special:Export or dumpBackup.php; .xml, .xml.gz, .xml.bz2), or the URL of a live "
-        "wiki's Action API, e.g. https://host/w/api.php (default: the shared AI "
-        "Interpretability Wiki snapshot, %(default)s)",
+        "wiki's Action API, e.g. https://host/w/api.php",
     )
     p.add_argument(
         "--dest",
-        default=str(PROJECT_ROOT),
+        default=".",
         help="folder to write the Sphinx source tree into; only the files the "
-        "converter owns are touched (default: the project root, %(default)s)",
+        "converter owns are touched (default: the current folder)",
     )
     p.add_argument(
         "--site-name",
@@ -98,8 +92,47 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+COMMANDS = {
+    "convert": "convert a wiki into a Sphinx source tree of MyST pages",
+    "fetch": "store a live wiki as a folder in the mirror layout, or bring one up to date",
+}
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    """``mw2sphinx convert …`` or ``mw2sphinx fetch …``; ``--help`` for each."""
+    argv = sys.argv[1:] if argv is None else argv
+    top = argparse.ArgumentParser(
+        prog="mw2sphinx",
+        description="Publish a MediaWiki wiki as a Sphinx site. "
+        + "; ".join(f"'{name}': {what}" for name, what in COMMANDS.items())
+        + ". 'mw2sphinx COMMAND --help' shows each command's options.",
+    )
+    top.add_argument("--version", action="version", version=f"mw2sphinx {__version__}")
+    top.add_argument("command", choices=list(COMMANDS))
+    args, rest = top.parse_known_args(argv[:1])
+    rest += argv[1:]
+    if args.command == "fetch":
+        from .sources.sync import main as fetch_main
+
+        return fetch_main(rest, prog="mw2sphinx fetch")
+    return convert_main(rest)
+
+
+def convert_main(
+    argv: list[str] | None = None,
+    *,
+    prog: str = "mw2sphinx convert",
+    defaults: dict[str, str] | None = None,
+    source_hint: str | None = None,
+) -> int:
+    """``mw2sphinx convert``. For thin entry points of a project's own layout
+    (``scripts/convert.py``): ``defaults`` (option name -> value) stand in for options not
+    given; ``source_hint`` follows a source that cannot be read, on the same line."""
+    options = parser(prog)
+    options.set_defaults(**(defaults or {}))
+    args = options.parse_args(argv)
+    if not args.source:
+        options.error("the following argument is required: --source")
     # The source's own site info wins over these defaults; options given explicitly win
     # over both.
     explicit = {
@@ -116,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
             progress=not args.quiet and sys.stderr.isatty(),
         )
     except SourceError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {error}" + (f"; {source_hint}" if source_hint else ""), file=sys.stderr)
         return 1
     namespaces = t.Namespaces(wiki.site)
     cache = load_read_cache(Path(args.dest))

@@ -32,6 +32,7 @@ from sphinx.config import Config
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.texescape import tex_replace_map
 
+from . import __version__
 from . import titles as t
 
 #: Elements with this class exist only on the web site.
@@ -525,4 +526,4 @@ def setup(app: Sphinx) -> dict:
     app.connect("config-inited", configure, priority=600)  # after the site's name is known
     app.connect("builder-inited", configure_builder, priority=400)
     app.connect("html-collect-pages", title_page)
-    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
+    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -32,6 +32,7 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.i18n import format_date
 
+from . import __version__
 from .navigation import DEFAULT_LIMIT, Navigation, read_navigation, render
 from .sitedata import Backlink, SiteData, article_docnames, edit_url, page_url
 
@@ -490,7 +491,7 @@ def setup(app: Sphinx) -> dict:
     app.connect("html-page-context", add_navigation, priority=600)
     app.connect("build-finished", write_web_site_data)
     return {
-        "version": "2",
+        "version": __version__,
         "env_version": 1,
         "parallel_read_safe": True,
         "parallel_write_safe": True,

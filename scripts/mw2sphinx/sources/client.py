@@ -24,11 +24,11 @@ from concurrent import futures
 from http.client import HTTPException, HTTPMessage
 from pathlib import Path
 
+from .. import __version__
 from .common import SourceError
 
-VERSION = "1.0"
 USER_AGENT = (
-    f"mw2sphinx/{VERSION} (MediaWiki to Sphinx converter; fetches a wiki to publish it "
+    f"mw2sphinx/{__version__} (MediaWiki to Sphinx converter; fetches a wiki to publish it "
     f"as documentation) Python-urllib/{sys.version_info.major}.{sys.version_info.minor}"
 )
 #: HTTP statuses that mean "try again later".

@@ -478,13 +478,13 @@ def _remove_empty_folders(out: Path) -> None:
 # --- the command line ---------------------------------------------------------------
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(prog: str = "mw2sphinx fetch") -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="fetch.py",
+        prog=prog,
         description="Store a live MediaWiki wiki as a folder in the mirror layout (with "
         f"{MANIFEST}: the site info and every page's revision), or bring such a folder up "
-        "to date: the next fetch downloads only what changed. convert.py reads the folder "
-        "with --source DIR.",
+        "to date: the next fetch downloads only what changed. 'mw2sphinx convert' reads "
+        "the folder with --source DIR.",
     )
     p.add_argument(
         "--source", required=True, help="the wiki's Action API, e.g. https://host/w/api.php"
@@ -524,8 +524,8 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+def main(argv: list[str] | None = None, *, prog: str = "mw2sphinx fetch") -> int:
+    args = parser(prog).parse_args(argv)
     started = time.monotonic()
     out = Path(args.out)
     try:

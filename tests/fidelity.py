@@ -36,7 +36,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from bs4 import BeautifulSoup, Comment, Tag
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_RENDERED = PROJECT_ROOT.parent / "shared" / "ai-interpretability-wiki.rendered.json"
 
 #: Namespaces whose links are compared: articles and categories.
