@@ -49,6 +49,8 @@ class Proxy:
         self.faults: list[Fault] = []
         #: a fault for every request (after ``faults`` are used up)
         self.always: Fault | None = None
+        #: faults for every request whose path ends with the key (a file's name)
+        self.by_path: dict[str, Fault] = {}
         #: called with the 1-based number of each request before it is answered
         self.hook: Callable[[int], None] | None = None
         self.in_flight = 0
@@ -75,6 +77,7 @@ class Proxy:
             self.seen.clear()
             self.faults.clear()
             self.always = None
+            self.by_path.clear()
             self.hook = None
             self.max_in_flight = 0
 
@@ -85,7 +88,9 @@ class Proxy:
         with self._lock:
             self.seen.append(seen)
             number = len(self.seen)
-            fault = self.faults.pop(0) if self.faults else self.always
+            fault = next((f for end, f in self.by_path.items() if seen.path.endswith(end)), None)
+            if fault is None:
+                fault = self.faults.pop(0) if self.faults else self.always
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
         return number, fault

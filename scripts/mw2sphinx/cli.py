@@ -10,12 +10,15 @@ from pathlib import Path
 
 from . import __version__
 from . import titles as t
-from .convert import convert_wiki
-from .model import SiteInfo
+from .convert import FileFetcher, convert_wiki
+from .files import media_paths
+from .model import SiteInfo, Wiki, WikiFile
 from .pandoc_ast import ReadCache, pandoc_version
 from .report import Report, WikiWarning
 from .site import TreeError, build_tree, write_tree
 from .sources import SourceError, open_source
+from .sources.client import ApiClient
+from .sources.media import MAX_FILE_BYTES, Fetched, Wanted, fetch_wanted, safe_name
 
 #: What a plain folder cannot say about its wiki: its name (--site-name) stands in.
 DEFAULT_SITE = SiteInfo(name="Wiki")
@@ -85,6 +88,35 @@ def parser(prog: str = "mw2sphinx convert") -> argparse.ArgumentParser:
         help="title of the page that becomes the home page; overrides what the source "
         "says (default: the wiki's main page, else 'Main Page')",
     )
+    p.add_argument(
+        "--no-files",
+        dest="files",
+        action="store_false",
+        help="from an API: do not download the files (images …) the pages use; they "
+        "become red file links (by default they are downloaded into the destination's "
+        "_wiki/files/, and the next conversion downloads only what changed)",
+    )
+    p.add_argument(
+        "--max-file-bytes",
+        type=int,
+        default=MAX_FILE_BYTES,
+        metavar="N",
+        help="from an API: the largest file downloaded, in bytes (default: %(default)s)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=60.0,
+        help="from an API: seconds to wait for an answer when downloading files "
+        "(default: %(default)s)",
+    )
+    p.add_argument(
+        "--retries",
+        type=int,
+        default=5,
+        help="from an API: retries of a download the server answers with 429, 503 or not "
+        "at all (default: %(default)s)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     p.add_argument(
         "-v", "--verbose", action="store_true", help="print every warning, not only the summary"
@@ -153,8 +185,13 @@ def convert_main(
         return 1
     namespaces = t.Namespaces(wiki.site)
     cache = load_read_cache(Path(args.dest))
+    fetched = Fetched({}, {})
     pages, index = convert_wiki(
-        wiki, namespaces=namespaces, progress=not args.quiet and sys.stderr.isatty(), cache=cache
+        wiki,
+        namespaces=namespaces,
+        progress=not args.quiet and sys.stderr.isatty(),
+        cache=cache,
+        fetch_files=_file_fetcher(args, wiki, Path(args.dest), fetched),
     )
     report = Report(
         pages=sum(1 for p in pages if p.title.namespace != t.CATEGORY),
@@ -189,6 +226,7 @@ def convert_main(
         redirects=redirects,
         report_json=report.to_json(),
         media=index.media,
+        media_sources=index.media_sources,
     )
     try:
         written, removed = write_tree(files, Path(args.dest))
@@ -201,8 +239,41 @@ def convert_main(
             for warning in sorted(report.warnings, key=WikiWarning.sort_key):
                 print(f"warning: {warning}", file=sys.stderr)
         print(report.summary())
+        if fetched.downloaded or fetched.reused or fetched.problems:
+            print(
+                f"files: {fetched.downloaded} downloaded, {fetched.reused} unchanged, "
+                f"{len(fetched.problems)} missing or refused"
+            )
         print(
             f"{len(files)} files in {args.dest}: {written} written, {removed} removed, "
             f"{time.monotonic() - started:.1f} s; report in _wiki/report.json"
         )
     return 0
+
+
+def _file_fetcher(args, wiki: Wiki, dest: Path, result: Fetched) -> FileFetcher | None:
+    """For an API source: what downloads the files the pages use (``result`` says how
+    it went)."""
+    if not args.files or not args.source.startswith(("http://", "https://")):
+        return None
+
+    def fetch(wanted: dict[str, int | None]) -> tuple[dict[str, WikiFile], dict[str, str]]:
+        names = {title: safe_name(place) for title, place in media_paths(sorted(wanted)).items()}
+        try:
+            client = ApiClient(args.source, timeout=args.timeout, retries=args.retries)
+            done = fetch_wanted(
+                client,
+                [Wanted(title, width) for title, width in sorted(wanted.items())],
+                known=wiki.files,
+                dest=dest,
+                names=names,
+                limit=args.max_file_bytes,
+            )
+        except (SourceError, OSError) as error:
+            why = f"could not be downloaded ({error})"
+            done = Fetched({}, dict.fromkeys(wanted, why))
+        result.files, result.problems = done.files, done.problems
+        result.downloaded, result.reused = done.downloaded, done.reused
+        return done.files, done.problems
+
+    return fetch

@@ -12,15 +12,15 @@ import contextlib
 import dataclasses
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 import mwparserfromhell
 from mwparserfromhell.nodes import Tag, Wikilink
 
 from . import titles as t
 from .expand import Expansion, expand_page
-from .files import FileUse, media_paths, parse_options
-from .model import Wiki
+from .files import FileUse, display_width, measured, media_paths, parse_options
+from .model import Wiki, WikiFile
 from .myst import (
     Image,
     MystWriter,
@@ -63,6 +63,8 @@ class Prepared:
     images: list[FileUse] = dataclasses.field(default_factory=list)
     #: interlanguage links ("fr:Page"), which MediaWiki shows beside the page.
     languages: list[str] = dataclasses.field(default_factory=list)
+    #: files linked rather than shown ([[Media:x]], [[:File:x]]), by their File: title.
+    file_links: list[str] = dataclasses.field(default_factory=list)
 
     @functools.cached_property
     def _numbers(self) -> dict[tuple[str, str], int]:
@@ -262,6 +264,7 @@ def prepare_page(text: str, *, title: t.Title, namespaces: t.Namespaces) -> Prep
     categories: list[tuple[str, str]] = []
     images: list[FileUse] = []
     languages: list[str] = []
+    file_links: list[str] = []
     pending: dict[str, list[tuple[str, str]]] = {}  # group -> keys cited since its last list
     listed: set[tuple[str, str]] = set()
 
@@ -346,6 +349,13 @@ def prepare_page(text: str, *, title: t.Title, namespaces: t.Namespaces) -> Prep
         elif isinstance(node, Wikilink):
             target = str(node.title).strip()
             parsed = namespaces.parse(target) if not target.startswith(":") else None
+            linked = namespaces.parse(target.lstrip(":")) if target.startswith(":") else parsed
+            if (
+                linked is not None
+                and not linked.interwiki
+                and (linked.namespace == t.MEDIA or (linked.namespace == t.FILE and parsed is None))
+            ):
+                file_links.append(f"{namespaces.names[t.FILE]}:{linked.text}")
             if parsed is not None and parsed.namespace == t.CATEGORY and not parsed.interwiki:
                 sort_key = str(node.text).strip() if node.text is not None else ""
                 categories.append((parsed.full, sort_key))
@@ -366,7 +376,9 @@ def prepare_page(text: str, *, title: t.Title, namespaces: t.Namespaces) -> Prep
     for key in ref_text:
         if key not in {c.key for c in citations}:
             warn(f"ref {key[1]!r} is defined but never cited", key[1])
-    return Prepared(body, citations, ref_text, lists, categories, warnings, images, languages)
+    prepared = Prepared(body, citations, ref_text, lists, categories, warnings, images, languages)
+    prepared.file_links = file_links
+    return prepared
 
 
 def split_options(text: str) -> list[str]:
@@ -435,6 +447,15 @@ class SiteIndex:
     redirect_docnames: dict[str, str] = dataclasses.field(default_factory=dict)
     #: file title -> its place in the site tree, for the files the source has.
     media: dict[str, str] = dataclasses.field(default_factory=dict)
+    #: file title -> what the source says of it (with ``path``, the local copy, if any).
+    files: dict[str, WikiFile] = dataclasses.field(default_factory=dict)
+    #: file title -> why the site has no copy of it (a download refused or failed).
+    file_problems: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    @property
+    def media_sources(self) -> dict[str, str]:
+        """File title -> the local copy, for every file with a place in the tree."""
+        return {title: str(self.files[title].path) for title in self.media}
 
     def locate(self, title: t.Title) -> tuple[str, str | None]:
         """Follow redirects to a page; its title and label (of the section, if it has it)."""
@@ -529,13 +550,16 @@ class _Context(PageContext):
         use = self.prepared.images[number]
         path = self.index.media.get(use.title)
         if path is None:
-            self.warn("file", f"file {use.title!r} is not in the source", use.title.split(":")[-1])
+            why = self.index.file_problems.get(use.title, "is not in the source")
+            self.warn("file", f"file {use.title!r} {why}", use.title.split(":")[-1])
             self.red_links.add(use.title)
         link = None
         if use.link:
             resolved = self.resolve(use.link) if not safe_url(use.link) else None
             link = safe_url(use.link) or (resolved.target if resolved.kind == "internal" else None)
-        return Image(use, self.captions.get(number, []), path, link)
+        file = self.index.files.get(use.title)
+        width = display_width(use, file.width, file.height) if file else use.width
+        return Image(use, self.captions.get(number, []), path, link, width)
 
     def marker(self, text: str) -> Iterator[tuple[str, object]]:
         last = 0
@@ -690,16 +714,43 @@ def _bar(label: str, total: int, *, enabled: bool) -> Progress:
     return bar
 
 
+#: Where a conversion gets the files its pages use when the source can download them:
+#: called with file title -> the width the pages show it at (``None``: whole); returns
+#: the files it has a local copy of (``path`` set) and, for the others, why not.
+FileFetcher = Callable[[dict[str, int | None]], tuple[dict[str, WikiFile], dict[str, str]]]
+
+
+def wanted_files(
+    prepared: Iterable[Prepared], files: Mapping[str, WikiFile]
+) -> dict[str, int | None]:
+    """Every file the pages use, and the widest they show it (``None``: whole)."""
+    wanted: dict[str, int | None] = {}
+    for page in prepared:
+        sizes: list[tuple[str, int | None]] = [(title, None) for title in page.file_links]
+        for use in page.images:
+            file = files.get(use.title)
+            shown = display_width(use, file.width, file.height) if file else use.width
+            sizes.append((use.title, shown if use.is_image else None))
+        for title, width in sizes:
+            if title in wanted and (wanted[title] is None or width is None):
+                wanted[title] = None
+            else:
+                wanted[title] = max(width, wanted.get(title) or 0) if width else None
+    return wanted
+
+
 def convert_wiki(
     wiki: Wiki,
     *,
     namespaces: t.Namespaces,
     progress: bool = False,
     cache: ReadCache | None = None,
+    fetch_files: FileFetcher | None = None,
 ) -> tuple[list[ConvertedPage], SiteIndex]:
     """Convert every page of the wiki; the result is sorted by title. ``progress``: show
     progress bars on stderr if it is a terminal; ``cache``: what pandoc read in an earlier
-    run (updated with what it reads in this one)."""
+    run (updated with what it reads in this one); ``fetch_files``: downloads the files the
+    pages use (a live wiki's API)."""
     order = sorted(wiki.pages)
     page_titles = {name: namespaces.title(name) for name in order}
     expansions: dict[str, Expansion] = {}
@@ -792,9 +843,17 @@ def convert_wiki(
             used.add(label)
             labels[anchor_text] = label
         sections[name] = labels
-    local_files = {title: f for title, f in wiki.files.items() if f.path}
+    files = dict(wiki.files)
+    problems: dict[str, str] = {}
+    if fetch_files is not None:
+        fetched, problems = fetch_files(wanted_files(prepared.values(), files))
+        files.update(fetched)
+    local_files = {title: measured(f) for title, f in files.items() if f.path}
+    files.update(local_files)
     media = media_paths(sorted(local_files))
-    index = SiteIndex(namespaces, names, redirects, sections, redirect_docnames, media)
+    index = SiteIndex(
+        namespaces, names, redirects, sections, redirect_docnames, media, files, problems
+    )
     known = names.keys()  # once, not per page: a set per page is quadratic
     converted = []
     writing = _bar("writing", len(order), enabled=progress)

@@ -78,5 +78,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("sphinx_design")
     app.setup_extension("mw2sphinx.sphinxext")
     app.setup_extension("mw2sphinx.exports")
+    app.setup_extension("mw2sphinx.bookimages")
     app.connect("config-inited", configure_myst, priority=400)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -12,6 +12,7 @@ import re
 from pathlib import PurePosixPath
 
 from . import titles as t
+from .model import WikiFile
 
 _SIZE = re.compile(r"^\s*(\d*)\s*(?:x\s*(\d+))?\s*px\s*$")
 FORMATS = {"thumb": "thumb", "thumbnail": "thumb", "frame": "frame", "framed": "frame",
@@ -19,6 +20,11 @@ FORMATS = {"thumb": "thumb", "thumbnail": "thumb", "frame": "frame", "framed": "
 ALIGNMENTS = {"left", "right", "center", "centre", "none"}
 VERTICAL = {"baseline", "sub", "super", "top", "text-top", "middle", "bottom", "text-bottom"}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".tif", ".tiff"}
+#: MediaWiki's default thumbnail width ($wgThumbLimits[$wgDefaultUserOptions['thumbsize']])
+#: and the factor of a bare ``upright`` ($wgThumbUpright).
+THUMB_WIDTH = 300
+UPRIGHT = 0.75
+_UPRIGHT = re.compile(r"^upright\s*(?:=?\s*(\d+(?:\.\d*)?|\.\d+))?\s*$", re.IGNORECASE)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,6 +39,7 @@ class FileUse:
     alt: str = ""
     link: str | None = None  # None: the file itself; "": no link
     caption: str = ""  # wikitext
+    upright: float | None = None
 
     @property
     def is_figure(self) -> bool:
@@ -55,7 +62,9 @@ def parse_options(title: str, options: list[str]) -> FileUse:
             values["format"] = FORMATS[lowered]
         elif lowered in ALIGNMENTS:
             values["align"] = "center" if lowered == "centre" else lowered
-        elif lowered in VERTICAL or lowered.startswith("upright"):
+        elif upright := _UPRIGHT.match(option):
+            values["upright"] = float(upright.group(1)) if upright.group(1) else UPRIGHT
+        elif lowered in VERTICAL:
             continue
         elif size := _SIZE.match(option):
             if size.group(1):
@@ -71,6 +80,41 @@ def parse_options(title: str, options: list[str]) -> FileUse:
         else:
             caption = raw  # the last option nobody claims is the caption
     return FileUse(caption=caption.strip(), **values)
+
+
+def display_width(use: FileUse, width: int | None = None, height: int | None = None) -> int | None:
+    """How wide MediaWiki shows a file (px), given its own ``width`` and ``height`` when
+    known; ``None``: as wide as it is. A thumbnail is never wider than the file (but a
+    drawing scales); a frame always shows the file whole."""
+    if use.format == "frame":
+        return width
+    shown = use.width
+    if shown is None and use.height and width and height:
+        shown = round(width * use.height / height)
+    elif use.width and use.height and width and height:
+        shown = min(use.width, round(width * use.height / height))  # fits the box
+    if shown is None and use.format in {"thumb", "frameless"}:
+        # PHP's round(…, -1): to tens, halves away from zero
+        shown = int(THUMB_WIDTH * use.upright / 10 + 0.5) * 10 if use.upright else THUMB_WIDTH
+    scalable = PurePosixPath(use.title).suffix.lower() == ".svg"
+    if shown and width and shown > width and use.format in {"thumb", "frameless"}:
+        return shown if scalable else width
+    return shown or width
+
+
+def measured(file: WikiFile) -> WikiFile:
+    """The file with its width and height, read from its local copy when the source did
+    not say them (a folder, an export); unchanged if it cannot be read as an image."""
+    if file.width or not file.path:
+        return file
+    try:
+        from PIL import Image, UnidentifiedImageError
+
+        with Image.open(file.path) as image:
+            width, height = image.size
+    except (ImportError, OSError, UnidentifiedImageError, ValueError):
+        return file
+    return dataclasses.replace(file, width=width, height=height)
 
 
 def media_paths(titles: list[str]) -> dict[str, str]:

@@ -172,6 +172,7 @@ class Image:
     caption: list
     path: str | None  # "media/…" in the site tree, None if the source has no copy
     link: str | None  # a URL or a Sphinx label the image links to
+    width: int | None = None  # px, as MediaWiki shows it; None: as wide as it is
 
 
 class PageContext:
@@ -678,7 +679,7 @@ class MystWriter:
         text = escape(use.alt or plain_text(_caption_text(image.caption)) or use.title)
         if not use.is_image:
             return f"[{text}](/{image.path})"
-        size = f"{{width={use.width}px}}" if use.width else ""
+        size = f"{{width={image.width}px}}" if image.width else ""
         picture = f"![{text}](/{image.path}){size}"
         if image.link:
             target = f"#{image.link}" if not safe_url(image.link) else url_destination(image.link)
@@ -696,8 +697,8 @@ class MystWriter:
         alt = use.alt or plain_text(_caption_text(image.caption))
         if alt:
             options.append(f":alt: {' '.join(alt.split())}")
-        if use.width:
-            options.append(f":width: {use.width}px")
+        if image.width:
+            options.append(f":width: {image.width}px")
         if use.align in {"left", "right", "center"}:
             options.append(f":align: {use.align}")
         elif use.format == "thumb":

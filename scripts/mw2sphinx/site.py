@@ -102,11 +102,13 @@ def build_tree(
     redirects: dict[str, tuple[str, str | None]],
     report_json: str,
     media: Mapping[str, str] | None = None,
+    media_sources: Mapping[str, str] | None = None,
 ) -> dict[str, str | bytes]:
     """Every file of the site tree, by path relative to the destination.
 
     ``media`` maps the title of each file the source has a copy of to its place in the
-    tree (``media/…``); the copy is read here.
+    tree (``media/…``); the copy (``media_sources[title]``, else the source's own
+    ``path``) is read here.
     """
     by_title = {p.title.full: p for p in pages}
     categories: dict[str, Category] = {}
@@ -154,7 +156,8 @@ def build_tree(
     files["_wiki/site.json"] = _site_data(wiki, pages, categories, special).to_json()
     files["_wiki/report.json"] = report_json
     for title, place in sorted((media or {}).items()):
-        files[place] = Path(wiki.files[title].path).read_bytes()
+        local = (media_sources or {}).get(title) or wiki.files[title].path
+        files[place] = Path(local).read_bytes()
     return files
 
 

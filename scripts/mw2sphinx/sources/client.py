@@ -43,6 +43,10 @@ class _Refused(Exception):
     """A redirect that would leave the wiki's host."""
 
 
+class TooLarge(Exception):
+    """An answer longer than the caller allows."""
+
+
 class _Stopped(SourceError):
     """Another chain of requests failed; this one stops too."""
 
@@ -107,7 +111,9 @@ class ApiClient:
             return False  # no downgrade
         return parts.netloc.lower() in self.allowed_hosts
 
-    def _send(self, url: str, data: bytes | None) -> tuple[int, HTTPMessage, bytes]:
+    def _send(
+        self, url: str, data: bytes | None, limit: int | None = None
+    ) -> tuple[int, HTTPMessage, bytes]:
         if self._stopped.is_set():
             raise _Stopped
         request = urllib.request.Request(
@@ -120,7 +126,8 @@ class ApiClient:
         with self._slots:
             try:
                 with self._opener.open(request, timeout=self.timeout) as response:
-                    status, headers, body = response.status, response.headers, response.read()
+                    status, headers = response.status, response.headers
+                    body = _read_at_most(response, limit)
             except urllib.error.HTTPError as error:
                 status, headers = error.code, error.headers
                 try:
@@ -137,18 +144,24 @@ class ApiClient:
         return asked if asked is not None else self.backoff * 2**attempt
 
     def fetch(
-        self, url: str, *, data: bytes | None = None, what: str = ""
+        self, url: str, *, data: bytes | None = None, what: str = "", limit: int | None = None
     ) -> tuple[HTTPMessage, bytes]:
-        """The headers and body of a successful answer, after the retries the server allows."""
+        """The headers and body of a successful answer, after the retries the server allows.
+
+        ``limit``: the most bytes the body may have; a longer one is refused, unread.
+        """
         where = f"{self.api_url}{': ' + what if what else ''}"
         for attempt in range(self.retries + 1):
             headers = None
             try:
-                status, headers, body = self._send(url, data)
+                status, headers, body = self._send(url, data, limit)
             except _Refused as refused:
+                allowed = ", ".join(sorted(self.allowed_hosts))
                 raise SourceError(
-                    f"{where}: redirected to {refused.args[0]}, which leaves {self.host}; refused"
+                    f"{where}: redirected to {refused.args[0]}, which leaves {allowed}; refused"
                 ) from None
+            except TooLarge:
+                raise SourceError(f"{where}: larger than {limit:,} bytes; refused") from None
             except (TimeoutError, OSError, HTTPException, EOFError, zlib.error) as error:
                 problem = f"no answer ({_describe(error)})"
             else:
@@ -278,15 +291,34 @@ class ApiClient:
             if not carry:
                 return
 
-    def download(self, url: str, dest: Path, *, what: str) -> None:
-        """Store a file the wiki serves (on its host, or a host allowed explicitly)."""
+    def download(
+        self, url: str, dest: Path | None = None, *, what: str, limit: int | None = None
+    ) -> tuple[HTTPMessage, bytes]:
+        """A file the wiki serves (on its host, or a host allowed explicitly): its headers
+        and bytes, stored in ``dest`` if given. ``limit``: the most bytes it may have."""
         if not self.on_host(url):
             host = urllib.parse.urlsplit(url).netloc
             raise SourceError(
                 f"{self.api_url}: {what}: {url} is not on {self.host}; "
                 f"allow its host with --allow-host {host}"
             )
-        dest.write_bytes(self.fetch(url, what=what)[1])
+        headers, body = self.fetch(url, what=what, limit=limit)
+        if dest is not None:
+            dest.write_bytes(body)
+        return headers, body
+
+
+def _read_at_most(response, limit: int | None) -> bytes:
+    """The body of an answer, or :class:`TooLarge` as soon as it is longer than ``limit``."""
+    if limit is None:
+        return response.read()
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise TooLarge
+    body = response.read(limit + 1)
+    if len(body) > limit:
+        raise TooLarge
+    return body
 
 
 def _errors(answer: dict) -> list[tuple[str, str]]:

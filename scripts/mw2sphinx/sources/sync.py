@@ -34,6 +34,7 @@ from . import api
 from .client import ApiClient
 from .common import SourceError
 from .folder import redirect_target
+from .media import download_file
 from .progress import Progress
 from .snapshot import (
     MANIFEST,
@@ -381,11 +382,8 @@ def _download_files(client: ApiClient, staging: _Staging, bar: Progress) -> int:
             wanted.append((title, file, media_path(name.text)))
 
     def job(title: str, file: WikiFile, path: str) -> None:
-        target = staging.root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        client.download(file.url, target, what=title)
-        if file.sha1 and sha1_hex(target.read_bytes()) != file.sha1:
-            raise SourceError(f"{client.api_url}: {title}: the download does not match its sha1")
+        # The checks of every download: size, content against the name, sha1.
+        download_file(client, file.url, staging.root / path, name=path, what=title, sha1=file.sha1)
         staging.files[title] = dataclasses.replace(file, path=path)
         bar.add()
 

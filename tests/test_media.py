@@ -1,0 +1,215 @@
+"""Images from a live wiki: a real MediaWiki with uploaded PNG, SVG and GIF files, converted
+through its Action API, built into the site, the PDF and the ePub.
+
+The upload host is a proxy in front of the wiki (the API names it in every file URL, so it
+is allowed without --allow-host); for five files it serves a wrong content type, a 404,
+an oversized file, a slow answer and a redirect to another host. Each is a warning naming
+the page and the file, the rest of the site builds, and nothing is written outside the
+destination.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from mediawiki import MediaWiki, available
+from proxy import Fault, Proxy
+from wikis import convert
+
+PIL = pytest.importorskip("PIL.Image", reason="Pillow is in requirements.txt")
+
+SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100" viewBox="0 0 200 100">'
+    '<rect width="200" height="100" fill="#eef"/><circle cx="50" cy="50" r="40" fill="#2255cc"/>'
+    "</svg>\n"
+)
+PAGES = {
+    "Main Page": "Welcome. See [[Pictures]] and [[Faults]].",
+    "Pictures": (
+        "Some pictures.\n\n"
+        "[[File:Red box.png|thumb|upright|alt=A red box|A ''red'' box, see [[Main Page|the "
+        "main page]]]]\n\n"
+        "[[File:Blue circle.svg|frame|left|A blue circle]]\n\n"
+        "Inline [[File:Dots.gif|frameless|link=Main Page|alt=Three dots]] in text, and "
+        "[[Media:Red box.png|the original file]].\n\n"
+        "[[File:Never uploaded.png|thumb|Not there]]\n"
+    ),
+    "Faults": "".join(
+        f"[[File:{name}.png|thumb|Caption of {name}]]\n\n"
+        for name in ("Wrong type", "Gone", "Huge", "Slow", "Moved")
+    ),
+}
+#: What the proxy does to each broken file, and a word of the warning that says so.
+LIMIT = 1_000_000
+FAULTS = {
+    "Wrong_type.png": (Fault(200, {"Content-Type": "text/html"}, b"<html>hi</html>"), "text/html"),
+    "Gone.png": (Fault(404, {"Content-Type": "text/html"}, b"not found"), "404"),
+    "Huge.png": (
+        Fault(200, {"Content-Type": "image/png"}, b"\x89PNG\r\n\x1a\n" + b"\0" * (LIMIT + 1)),
+        "larger than",
+    ),
+    "Slow.png": (Fault(200, {"Content-Type": "image/png"}, b"\x89PNG\r\n\x1a\n", 4.0), "no answer"),
+    "Moved.png": (
+        Fault(302, {"Location": "http://127.0.0.2:9/elsewhere.png"}),
+        "redirected to http://127.0.0.2:9/elsewhere.png",
+    ),
+}  # fmt: skip
+
+
+def _images(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    PIL.new("RGB", (640, 480), (200, 30, 30)).save(folder / "Red_box.png")
+    frames = [PIL.new("RGB", (90, 30), c) for c in ((255, 0, 0), (0, 255, 0), (0, 0, 255))]
+    frames[0].save(folder / "Dots.gif", save_all=True, append_images=frames[1:], duration=200)
+    (folder / "Blue_circle.svg").write_text(SVG, "utf-8")
+    for name in FAULTS:
+        PIL.new("RGB", (50, 40), (0, 120, 0)).save(folder / name)
+
+
+@pytest.fixture(scope="module")
+def wiki(tmp_path_factory):
+    reason = available()
+    if reason:
+        pytest.fail(f"these tests need a real MediaWiki: {reason}")
+    wiki = MediaWiki(name="Picture Wiki")
+    proxy = Proxy(wiki.server)
+    wiki.extra_settings = (
+        "$wgUseImageMagick = false;\n$wgParserCacheType = CACHE_NONE;\n"
+        "$wgFileExtensions = array_merge($wgFileExtensions, ['svg', 'gif', 'webp']);\n"
+        # The uploads are served through the proxy, under another host name than the API's.
+        f'$wgUploadPath = "http://localhost:{proxy.port}/img_auth.php";\n'
+    )
+    wiki.install()
+    uploads = tmp_path_factory.mktemp("uploads")
+    _images(uploads)
+    wiki.upload(uploads / "Red_box.png")
+    for title, text in PAGES.items():
+        wiki.edit(title, text)
+    wiki.start()
+    with proxy:
+        for name, (fault, _) in FAULTS.items():
+            proxy.by_path[name] = fault
+        try:
+            yield wiki, proxy, uploads
+        finally:
+            wiki.remove()
+
+
+def _listing(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*")}
+
+
+@pytest.fixture(scope="module")
+def converted(wiki, tmp_path_factory):
+    mediawiki, proxy, _ = wiki
+    base = tmp_path_factory.mktemp("converted")
+    (base / "neighbour.txt").write_text("not the converter's")
+    before = _listing(base)
+    dest = base / "site"
+    args = ("--max-file-bytes", str(LIMIT), "--timeout", "1", "--retries", "0")
+    started = time.monotonic()
+    assert convert(mediawiki.api_url, dest, *args) == 0
+    seconds = time.monotonic() - started
+    outside = {p for p in _listing(base) - before if not p.startswith("site")}
+    return dest, outside, seconds, args, [s.path for s in proxy.seen]
+
+
+def _report(dest: Path) -> dict:
+    return json.loads((dest / "_wiki" / "report.json").read_text("utf-8"))
+
+
+def _warnings(dest: Path) -> list[dict]:
+    return [w for w in _report(dest)["warnings"] if w["kind"] == "file"]
+
+
+def test_images_the_pages_use_are_downloaded_from_the_upload_host(converted):
+    dest, outside, _, _, requested = converted
+    assert outside == set()  # nothing beside the destination
+    media = {p.name for p in (dest / "media").iterdir()}
+    assert media == {"Red_box.png", "Blue_circle.svg", "Dots.gif"}
+    assert (dest / "media" / "Blue_circle.svg").read_text("utf-8") == SVG
+    with PIL.open(dest / "media" / "Dots.gif") as gif:
+        assert gif.n_frames == 3  # the original, not a still
+    # Through the upload host the API named (the proxy), not the API's host.
+    assert any(path.endswith("/Red_box.png") for path in requested)
+    page = (dest / "pages" / "Pictures.md").read_text("utf-8")
+    red_box = re.search(r"```+\{figure\} /media/Red_box\.png\n(.*?)```", page, re.DOTALL)
+    assert red_box, page
+    # upright: 0.75 of MediaWiki's 300 px thumbnail, rounded to tens as it does
+    assert ":alt: A red box" in red_box.group(1) and ":width: 230px" in red_box.group(1)
+    assert "*red* box, see [the main page](#wiki-index)" in red_box.group(1)
+    circle = re.search(r"```+\{figure\} /media/Blue_circle\.svg\n(.*?)```", page, re.DOTALL)
+    assert circle and ":width: 200px" in circle.group(1) and ":align: left" in circle.group(1)
+    assert "[![Three dots](/media/Dots.gif){width=90px}](#wiki-index)" in page
+    assert "[the original file](/media/Red_box.png)" in page
+
+
+def test_a_missing_or_refused_file_is_a_red_link_and_a_warning_naming_page_and_file(converted):
+    dest = converted[0]
+    warnings = _warnings(dest)
+    faults = [w for w in warnings if w["page"] == "Faults"]
+    for name, (_, reason) in FAULTS.items():
+        title = "File:" + name.replace("_", " ")
+        said = [w for w in faults if title in w["message"]]
+        assert len(said) == 1 and reason in said[0]["message"], (name, faults)
+        assert said[0]["line"] is not None
+    missing = [w for w in warnings if "Never uploaded.png" in w["message"]]
+    assert [w["page"] for w in missing] == ["Pictures"]
+    assert "is not on the wiki" in missing[0]["message"]
+    page = (dest / "pages" / "Faults.md").read_text("utf-8")
+    for name in FAULTS:
+        # nothing lost: the file's name and its caption stay, as a red file link
+        title = name.replace("_", " ").removesuffix(".png")
+        assert f"[File:{title}.png]{{.wiki-redlink .wiki-missing-file}} Caption of {title}" in page
+    assert "File:Gone.png" in _report(dest)["red_links"]
+
+
+def test_a_second_conversion_downloads_only_what_changed(wiki, converted):
+    mediawiki, proxy, uploads = wiki
+    dest, _, first_seconds, args, _ = converted
+    media = {p.name: p.read_bytes() for p in (dest / "media").iterdir()}
+    proxy.seen.clear()
+    started = time.monotonic()
+    assert convert(mediawiki.api_url, dest, *args) == 0
+    assert time.monotonic() - started < first_seconds + 5
+    fetched = {Path(s.path).name for s in proxy.seen}
+    assert fetched == set(FAULTS)  # the good files come from the cache; the broken are tried
+    assert {p.name: p.read_bytes() for p in (dest / "media").iterdir()} == media
+    # A new version of one file on the wiki: only that one is downloaded again.
+    changed = uploads / "v2"
+    changed.mkdir()
+    PIL.new("RGB", (640, 480), (30, 200, 30)).save(changed / "Red_box.png")
+    mediawiki.php(
+        "importImages.php", "--overwrite", "--user", "Admin", "--comment", "v2", str(changed)
+    )
+    proxy.seen.clear()
+    assert convert(mediawiki.api_url, dest, *args) == 0
+    fetched = {Path(s.path).name for s in proxy.seen}
+    assert fetched - set(FAULTS) == {"Red_box.png"}
+    assert (dest / "media" / "Red_box.png").read_bytes() == (changed / "Red_box.png").read_bytes()
+
+
+def test_the_site_shows_every_image_with_its_caption_and_alt_text(converted, tmp_path):
+    from wikis import sphinx_build
+
+    dest = converted[0]
+    warnings, out = sphinx_build(dest, tmp_path / "html")
+    assert warnings == ""
+    soup = BeautifulSoup((out / "pages" / "Pictures.html").read_text("utf-8"), "html.parser")
+    images = {Path(img["src"]).name: img for img in soup.select("article img")}
+    assert set(images) == {"Red_box.png", "Blue_circle.svg", "Dots.gif"}
+    for name in images:
+        assert (out / "_images" / name).is_file()
+    assert images["Red_box.png"]["alt"] == "A red box"
+    assert images["Dots.gif"]["alt"] == "Three dots"
+    captions = [" ".join(c.get_text().split()) for c in soup.select("figcaption")]
+    assert "A red box, see the main page" in " ".join(captions)
+    assert "A blue circle" in " ".join(captions)
+    faults = BeautifulSoup((out / "pages" / "Faults.html").read_text("utf-8"), "html.parser")
+    assert len(faults.select(".wiki-missing-file")) == len(FAULTS)
+    assert not faults.select("article img")
