@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
 import mwparserfromhell
-from mwparserfromhell.nodes import Tag, Wikilink
+from mwparserfromhell.nodes import ExternalLink, Tag, Wikilink
 
 from . import titles as t
 from .expand import Expansion, expand_page
@@ -184,7 +184,11 @@ _BLOCK_MATH = re.compile(
 _GALLERY = re.compile(r"<gallery\b[^>]*>(.*?)</gallery\s*>", re.IGNORECASE | re.DOTALL)
 # A <ref> whose attributes MediaWiki reads but mwparserfromhell does not (name"x", name=x y).
 _LOOSE_NAME = re.compile(r"\bname\s*=?\s*[\"']?([^\"'>/]+)", re.IGNORECASE)
-_LOOSE_REF = re.compile(r"<ref\b([^>/]*?)(/>|>(.*?)</ref\s*>)", re.IGNORECASE | re.DOTALL)
+_LOOSE_REF = re.compile(
+    r"(?P<literal><!--.*?(?:-->|\Z)|<(nowiki|pre|math|syntaxhighlight|source)\b[^>]*?(?<!/)>.*?</\2\s*>)"
+    r"|<ref\b([^>/]*?)(/>|>(.*?)</ref\s*>)",
+    re.IGNORECASE | re.DOTALL,
+)
 
 
 def _poem(match: re.Match[str]) -> str:
@@ -241,6 +245,42 @@ def balance_quotes(text: str) -> tuple[str, list[int]]:
     return "\n".join(lines), fixed
 
 
+_REF_TOKEN = re.compile(
+    r"<!--.*?(?:-->|\Z)"
+    r"|<(nowiki|pre|math|syntaxhighlight|source)\b[^>]*?(?<!/)>.*?</\1\s*>"
+    r"|(?P<ref></?ref\b[^>]*>)",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def nested_refs(text: str) -> tuple[str, int]:
+    """Show a ``<ref>`` inside a ``<ref>``, and a ``</ref>`` that closes none, as text.
+
+    MediaWiki's preprocessor ends a ref at its first ``</ref>``, and Cite refuses a ref in a
+    ref's text (it stays literal): ``<ref>a<ref>b</ref>c</ref>`` is one note "a<ref>b"
+    and the text "c</ref>". Returns the text and how many tags became text.
+    """
+    inside = False
+    shown = 0
+
+    def token(match: re.Match[str]) -> str:
+        nonlocal inside, shown
+        tag = match.group("ref")
+        if tag is None:
+            return match.group(0)
+        closing, self_closing = tag.startswith("</"), tag.endswith("/>")
+        if closing and inside:
+            inside = False
+        elif not closing and not inside:
+            inside = not self_closing
+        else:
+            shown += 1
+            return _html_escape(tag)
+        return tag
+
+    return _REF_TOKEN.sub(token, text), shown
+
+
 def rewrite_tags(text: str) -> str:
     """Rewrite the extension tags pandoc does not read as the wikitext they mean."""
     text = _POEM.sub(_poem, text)
@@ -253,10 +293,30 @@ def _html_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def number_external_links(code: mwparserfromhell.wikicode.Wikicode) -> None:
+    """Give ``[url]`` links their page's numbers ([1], [2]…) and ``[//host x]`` links a
+    scheme, in the parsed text itself (pandoc would number them across its whole batch,
+    and does not read protocol-relative links)."""
+    number = 0
+    for link in code.filter(recursive=True, forcetype=ExternalLink):
+        if not link.brackets:
+            continue
+        url = str(link.url)
+        if url.startswith("//"):
+            link.url = "https:" + url
+        if safe_url(url) is None:
+            continue
+        if link.title is None or not str(link.title).strip():
+            number += 1
+            link.title = f"&#91;{number}&#93;"  # entities: pandoc would end the link at "]"
+
+
 def prepare_page(text: str, *, title: t.Title, namespaces: t.Namespaces) -> Prepared:
     """Replace refs, reference lists and category links by markers (a pure function)."""
     balanced, unbalanced_lines = balance_quotes(text)
+    balanced, nested = nested_refs(balanced)
     code = mwparserfromhell.parse(rewrite_tags(balanced), skip_style_tags=True)
+    number_external_links(code)
     warnings: list[WikiWarning] = []
     citations: list[Citation] = []
     ref_text: dict[tuple[str, str], str] = {}
@@ -320,6 +380,9 @@ def prepare_page(text: str, *, title: t.Title, namespaces: t.Namespaces) -> Prep
         lists.append(keys)
         return f"\n\n{LIST_MARKER.format(len(lists) - 1)}\n\n"
 
+    if nested:
+        message = f"{nested} <ref> tag(s) inside a <ref> or closing none, shown as text"
+        warnings.append(WikiWarning(title.full, find_line(text, "<ref"), "ref", message))
     for line in unbalanced_lines:
         message = "bold or italics left open; closed at the end of the line"
         warnings.append(WikiWarning(title.full, line, "markup", message))
@@ -402,8 +465,10 @@ def _tag_name(tag: Tag) -> str:
 
 
 def _loose_ref(match: re.Match[str], cite) -> str:
-    content = match.group(3) if match.group(2) != "/>" else None
-    return cite(match.group(1), content, match.group(0))
+    if match.group("literal"):
+        return match.group(0)  # a ref in <nowiki>, <pre> or a comment is text
+    content = match.group(5) if match.group(4) != "/>" else None
+    return cite(match.group(3), content, match.group(0))
 
 
 def _replace(code, node, value: str) -> None:
@@ -647,13 +712,19 @@ def _url_title(text: str, fragment: str) -> str:
 def heading_anchors(blocks: list) -> list[str]:
     """MediaWiki's anchors for a page's headings, in order, made unique as it does."""
     anchors: list[str] = []
-    seen: dict[str, int] = {}
+    seen: set[str] = set()
     for block in _walk_blocks(blocks):
         if block["t"] == "Header":
-            base = t.anchor(plain_text(block["c"][2])) or "section"
-            count = seen.get(base.lower(), 0) + 1
-            seen[base.lower()] = count
-            anchors.append(base if count == 1 else f"{base}_{count}")
+            anchor = t.anchor(plain_text(block["c"][2])) or "section"
+            if anchor.lower() in seen:
+                # Parser::finalizeHeadings: the first free "_2", "_3"… among every anchor so
+                # far, so a third "A" after a heading "A 2" is "A_3".
+                number = 2
+                while f"{anchor}_{number}".lower() in seen:
+                    number += 1
+                anchor = f"{anchor}_{number}"
+            seen.add(anchor.lower())
+            anchors.append(anchor)
     return anchors
 
 

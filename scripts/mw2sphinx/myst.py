@@ -13,12 +13,16 @@ import re
 from collections.abc import Callable, Iterator
 from urllib.parse import quote
 
-#: URL schemes that become links; MyST's ``myst_url_schemes`` must list them too.
-URL_SCHEMES = (
-    "http", "https", "ftp", "ftps", "sftp", "mailto", "irc", "ircs", "news", "nntp",
-    "gopher", "telnet", "git", "svn", "tel", "sip", "sips", "sms", "xmpp", "geo",
-    "magnet", "mms", "urn", "worldwind", "bitcoin", "openpgp4fpr", "matrix",
+#: What MediaWiki links by default ($wgUrlProtocols): a URL must start with one of these,
+#: in any case. ``//`` (protocol-relative) is written as https.
+URL_PROTOCOLS = (
+    "bitcoin:", "ftp://", "ftps://", "geo:", "git://", "gopher://", "http://", "https://",
+    "irc://", "ircs://", "magnet:", "mailto:", "matrix:", "mms://", "news:", "nntp://",
+    "redis://", "sftp://", "sip:", "sips:", "sms:", "ssh://", "svn://", "tel:", "telnet://",
+    "urn:", "worldwind://", "xmpp:",
 )  # fmt: skip
+#: URL schemes that become links; MyST's ``myst_url_schemes`` must list them too.
+URL_SCHEMES = tuple(dict.fromkeys(p.split(":")[0] for p in URL_PROTOCOLS))
 
 # --- escaping ---------------------------------------------------------------------
 
@@ -64,21 +68,22 @@ def url_destination(url: str) -> str:
 
 
 def safe_url(url: str) -> str | None:
-    """The URL if its scheme is one we link to, else ``None``."""
+    """The URL if MediaWiki links it, its scheme in lower case (as MyST matches schemes),
+    else ``None``."""
     url = url.strip()
     if url.startswith("//"):
         return "https:" + url
-    scheme = re.match(r"([A-Za-z][A-Za-z0-9+.\-]*):", url)
-    if scheme and scheme.group(1).lower() in URL_SCHEMES:
-        return url
-    return None
+    if not url.lower().startswith(URL_PROTOCOLS):
+        return None
+    scheme, rest = url.split(":", 1)
+    return scheme.lower() + ":" + rest
 
 
 def indent(text: str, prefix: str, first: str | None = None) -> str:
     lines = text.split("\n")
     head = first if first is not None else prefix
     out = [head + lines[0] if lines[0] else head.rstrip()]
-    out += [prefix + line if line else "" for line in lines[1:]]
+    out += [prefix + line if line else prefix.rstrip() for line in lines[1:]]
     return "\n".join(out)
 
 
@@ -231,6 +236,10 @@ SEMANTIC_TAGS: dict[str, Callable[[list], dict]] = {
     "kbd": lambda inner: {"t": "Code", "c": [["", [], []], plain_text(inner)]},
     "samp": lambda inner: {"t": "Code", "c": [["", [], []], plain_text(inner)]},
 }
+#: A horizontal rule where docutils allows no transition: an empty paragraph the CSS draws.
+HORIZONTAL_RULE = "{.wiki-hr}\n&nbsp;"
+#: A transition, until the writer knows it does not end the document.
+_TRANSITION = "\x00transition\x00"
 _HTML_TAG = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9]*)\b[^>]*?(/?)\s*>\Z", re.DOTALL)
 
 
@@ -243,6 +252,10 @@ class MystWriter:
         self.heading_count = 0
         self.last_level = 1
         self.bullet_flip = False
+        #: what the last top-level block was (its pandoc type), for transitions.
+        self.previous: str | None = None
+        self.in_link = False  # writing a link's text
+        self.cited: set[str] = set()  # footnote labels written so far
         self.block_rules: dict[str, Callable[[object], str]] = {
             "Para": self.para,
             "Plain": self.para,
@@ -252,7 +265,7 @@ class MystWriter:
             "DefinitionList": self.definition_list,
             "CodeBlock": self.code_block,
             "BlockQuote": self.block_quote,
-            "HorizontalRule": lambda _: "---",
+            "HorizontalRule": self.rule,
             "Table": self.table,
             "Div": lambda c: self.blocks(c[1]),
             "Figure": lambda c: self.blocks(c[2]),
@@ -276,7 +289,7 @@ class MystWriter:
             "Subscript": lambda c: self.role("sub", c),
             "Quoted": self.quoted,
             "Cite": lambda c: self.inlines(c[1]),
-            "Code": lambda c: inline_code(c[1]),
+            "Code": lambda c: self.code(c[1]),
             "Math": self.math,
             "RawInline": self.raw_inline,
             "Link": self.link,
@@ -289,7 +302,11 @@ class MystWriter:
     # blocks
 
     def document(self, blocks: list) -> str:
-        return self.blocks(blocks).strip("\n") + "\n"
+        text = self.blocks(blocks).strip("\n")
+        # A transition may not end the document either: the last one becomes a drawn rule.
+        if text.endswith(_TRANSITION):
+            text = text[: -len(_TRANSITION)] + HORIZONTAL_RULE
+        return text.replace(_TRANSITION, "---") + "\n"
 
     def blocks(self, blocks: list) -> str:
         parts = [self.block(b) for b in blocks]
@@ -300,7 +317,20 @@ class MystWriter:
         if rule is None:
             self.ctx.warn("markup", f"pandoc block {node['t']!r} is not supported")
             return ""
-        return rule(node.get("c"))
+        text = rule(node.get("c"))
+        if not self.nesting and text.strip() and node["t"] not in {"Div", "Figure"}:
+            self.previous = _TRANSITION if text == _TRANSITION else node["t"]
+        return text
+
+    def rule(self, _content: object) -> str:
+        """``----``: a transition where docutils allows one, else a rule drawn by a class.
+
+        docutils allows transitions only between body elements of a section (not first in
+        it, not after another, not at the end of the document, not in a list or a quote).
+        """
+        if self.nesting or self.previous in {None, "Header", _TRANSITION}:
+            return HORIZONTAL_RULE
+        return _TRANSITION
 
     def para(self, inlines: list) -> str:
         if _is_preformatted(inlines):
@@ -340,6 +370,12 @@ class MystWriter:
             self.nesting += 1
             body = self.blocks(blocks).strip("\n") or escape("(no text)")
             self.nesting -= 1
+            if label not in self.cited:
+                # Its citation was lost on the way (docutils refuses an uncited footnote):
+                # the text stays in the list, as a paragraph.
+                self.ctx.warn("ref", f"footnote {label} has no citation left; shown as text")
+                out.append(body)
+                continue
             out.append(indent(body, "    ", first=f"[^{label}]: "))
         return "\n\n".join(out)
 
@@ -428,7 +464,7 @@ class MystWriter:
         if fmt == "html" and _HTML_TAG.match(text.strip()):
             name = _HTML_TAG.match(text.strip()).group(2).lower()
             if name == "hr":
-                return "---"
+                return self.rule(None)
             if name in SPAN_TAGS:
                 return ""  # an allowed tag: its content is converted on its own
         self.ctx.warn("html", f"markup shown as text: {text.strip()[:60]!r}", text.strip())
@@ -449,9 +485,9 @@ class MystWriter:
         for row in foot[1]:
             rows.append((False, row[1]))
         caption_text = self.inlines(_caption_text(caption[1])).replace("\\\n", " ").strip()
-        columns = max((sum(cell[3] for cell in cells) for _, cells in rows), default=0)
+        columns = max((len(line) for line in table_grid([cells for _, cells in rows])), default=0)
         if not rows or not columns:
-            return ""
+            return escape_line_starts(caption_text)  # a table with no cells: its caption
         self.nesting += 1
         try:
             simple = self._pipe_table(rows, columns) if not caption_text else None
@@ -494,15 +530,17 @@ class MystWriter:
             if not is_head:
                 break
             header_rows += 1
-        for _is_head, cells in rows:
-            row_cells = []
-            for cell in cells:
-                body = self.blocks(self._cell_blocks(cell)).strip() or "\u00a0"
-                # list-table has no spans: a spanning cell fills the columns it covers.
-                row_cells.append(body)
-                row_cells.extend(["\u00a0"] * (cell[3] - 1))
+        # docutils wants a body row after the header rows
+        header_rows = min(header_rows, len(rows) - 1)
+        for line in table_grid([cells for _, cells in rows]):
+            # list-table has no spans: a spanning cell fills the first place it covers, and
+            # the others stay empty.
+            row_cells = [
+                (self.blocks(self._cell_blocks(cell)).strip() if cell else "") or "\u00a0"
+                for cell in line
+            ]
             row_cells += ["\u00a0"] * (columns - len(row_cells))
-            items = [indent(c, "    ", first="  - ") for c in row_cells[:columns]]
+            items = [indent(c, "    ", first="  - ") for c in row_cells]
             out_rows.append("* " + "\n".join(items)[2:])
         body = "\n".join(out_rows)
         fence = code_fence(body, minimum=3)
@@ -530,17 +568,43 @@ class MystWriter:
                 if out and out[-1].startswith("[^") and piece[:1] in {"(", ":"}:
                     piece = "\\" + piece  # "[^ref-1](x)" would be a link, "[^ref-1]: x" a note
                 out.append(piece)
-            elif kind == "ref":
-                out.append(f"[^{value}]")
-            elif kind == "image":
-                out.append(self.inline_image(value))  # type: ignore[arg-type]
-            elif kind == "template":
-                name = str(value)
-                if name.startswith("#"):  # a parser function we do not run
-                    out.append(f"[{escape('{{' + name + '}}')}]{{.wiki-missing-template}}")
-                else:  # a template that does not exist: a red link, as in MediaWiki
-                    out.append(f"[{escape(name)}]{{.wiki-redlink .wiki-missing-template}}")
+            else:
+                out.append(self.marker(kind, value))
         return "".join(out)
+
+    def marker(self, kind: str, value: object) -> str:
+        """What a converter marker stands for: a footnote reference, an image, a template."""
+        if kind == "ref":
+            self.cited.add(str(value))
+            return f"[^{value}]"
+        if kind == "image":
+            return self.inline_image(value)  # type: ignore[arg-type]
+        name = str(value)
+        if name.startswith("#"):  # a parser function we do not run
+            return f"[{escape('{{' + name + '}}')}]{{.wiki-missing-template}}"
+        # a template that does not exist: a red link, as in MediaWiki
+        return f"[{escape(name)}]{{.wiki-redlink .wiki-missing-template}}"
+
+    def literal(self, text: str) -> tuple[str, str]:
+        """Text that is written literally (code, a role's text), without the converter's
+        markers in it; and what the markers stand for, to write after it."""
+        kept, after = [], []
+        for kind, value in self.ctx.marker(text):
+            if kind == "text":
+                kept.append(str(value))
+            else:
+                after.append(self.marker(kind, value))
+        return "".join(kept), "".join(after)
+
+    def literal_prefix(self, text: str) -> tuple[str, str]:
+        """The text up to the first converter marker in it, and the rest."""
+        for kind, value in self.ctx.marker(text):
+            return (str(value), text[len(str(value)) :]) if kind == "text" else ("", text)
+        return "", ""
+
+    def code(self, text: str) -> str:
+        text, after = self.literal(text)
+        return (inline_code(text) if text else "") + after
 
     def wrap(self, delimiter: str, nodes: list) -> str:
         inner = self.inlines(nodes)
@@ -562,14 +626,14 @@ class MystWriter:
     def html_span(self, content: list) -> str:
         (_id, classes, _kv), nodes = content
         if "kbd" in classes or "samp" in classes:
-            return inline_code(plain_text(nodes))
+            return self.code(plain_text(nodes))
         return self.inlines(nodes)
 
     def role(self, name: str, nodes: list) -> str:
-        text = plain_text(nodes)
+        text, after = self.literal(plain_text(nodes))
         if not text.strip():
-            return ""
-        return "{" + name + "}" + inline_code(text)
+            return after
+        return "{" + name + "}" + inline_code(text) + after
 
     def quoted(self, content: list) -> str:
         kind, nodes = content
@@ -635,14 +699,27 @@ class MystWriter:
     def link(self, content: list) -> str:
         (_id, classes, _kv), text_nodes, (target, _title) = content
         shown = plain_text(text_nodes)
+        if self.in_link:  # a link in a link's text: MediaWiki shows only its text
+            return self.inlines(text_nodes)
+        if "wikilink" not in classes and shown == target:
+            url, rest = self.literal_prefix(target)
+            if rest:  # a free URL runs on into a marker (an image after it): it ends there
+                attr = ["", classes, []]
+                return self.link([attr, [{"t": "Str", "c": url}], (url, "")]) + self.str_(rest)
         if "wikilink" in classes and shown.startswith(":") and shown.replace(" ", "_") == target:
             text_nodes = [{"t": "Str", "c": shown[1:]}]  # [[:X]] shows as "X"
-        text = self.inlines(text_nodes).replace("\\\n", " ")
+        self.in_link = True
+        try:
+            text = self.inlines(text_nodes).replace("\\\n", " ")
+        finally:
+            self.in_link = False
         if "wikilink" in classes:
             resolved = self.ctx.resolve(target)
         else:
             url = safe_url(target)
             resolved = Resolved("external", url) if url else Resolved("text")
+            if url is None and shown == target:
+                return text  # free text that only looks like a URL: MediaWiki leaves it too
             if url is None:
                 self.ctx.warn("link", f"link to {target[:80]!r} is not a web address", target)
                 return escape(f"[{target} ") + text + escape("]")
@@ -676,7 +753,8 @@ class MystWriter:
         use = image.use
         if image.path is None:
             return self._missing_file(image)
-        text = escape(use.alt or plain_text(_caption_text(image.caption)) or use.title)
+        alt = self.literal(use.alt or plain_text(_caption_text(image.caption)))[0]
+        text = escape(alt or use.title)
         if not use.is_image:
             return f"[{text}](/{image.path})"
         size = f"{{width={image.width}px}}" if image.width else ""
@@ -694,7 +772,7 @@ class MystWriter:
         caption = self.blocks(image.caption).strip()
         self.nesting -= 1
         options = []
-        alt = use.alt or plain_text(_caption_text(image.caption))
+        alt = self.literal(use.alt or plain_text(_caption_text(image.caption)))[0]
         if alt:
             options.append(f":alt: {' '.join(alt.split())}")
         if image.width:
@@ -716,6 +794,27 @@ class MystWriter:
             + " ".join(self.inlines(b["c"]) for b in blocks if b["t"] in {"Para", "Plain"})
             + ")"
         )
+
+
+def table_grid(rows: list[list]) -> list[list]:
+    """Pandoc's rows of cells laid out on a grid, as a browser lays out spans: each row a
+    list of places, the cell that starts there, or ``None`` for a place a span covers."""
+    grid: list[list] = []
+    below: dict[tuple[int, int], bool] = {}  # places taken by row spans from above
+    for number, cells in enumerate(rows):
+        line: list = []
+        for cell in cells:
+            while below.get((number, len(line))):
+                line.append(None)
+            rowspan, colspan = max(cell[2], 1), max(cell[3], 1)
+            for row in range(number + 1, min(number + rowspan, len(rows))):
+                for column in range(len(line), len(line) + colspan):
+                    below[(row, column)] = True
+            line += [cell] + [None] * (colspan - 1)
+        while below.get((number, len(line))):
+            line.append(None)
+        grid.append(line)
+    return grid
 
 
 def _find_close(nodes: list, start: int, name: str) -> int | None:
