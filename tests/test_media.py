@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import time
 from pathlib import Path
 
@@ -116,7 +117,9 @@ def converted(wiki, tmp_path_factory):
     assert convert(mediawiki.api_url, dest, *args) == 0
     seconds = time.monotonic() - started
     outside = {p for p in _listing(base) - before if not p.startswith("site")}
-    return dest, outside, seconds, args, [s.path for s in proxy.seen]
+    books = tmp_path_factory.mktemp("books-src")
+    shutil.copytree(dest, books, dirs_exist_ok=True)  # as converted the first time
+    return dest, outside, seconds, args, books, [s.path for s in proxy.seen]
 
 
 def _report(dest: Path) -> dict:
@@ -128,7 +131,7 @@ def _warnings(dest: Path) -> list[dict]:
 
 
 def test_images_the_pages_use_are_downloaded_from_the_upload_host(converted):
-    dest, outside, _, _, requested = converted
+    dest, outside, _, _, _, requested = converted
     assert outside == set()  # nothing beside the destination
     media = {p.name for p in (dest / "media").iterdir()}
     assert media == {"Red_box.png", "Blue_circle.svg", "Dots.gif"}
@@ -171,7 +174,7 @@ def test_a_missing_or_refused_file_is_a_red_link_and_a_warning_naming_page_and_f
 
 def test_a_second_conversion_downloads_only_what_changed(wiki, converted):
     mediawiki, proxy, uploads = wiki
-    dest, _, first_seconds, args, _ = converted
+    dest, _, first_seconds, args, _, _ = converted
     media = {p.name: p.read_bytes() for p in (dest / "media").iterdir()}
     proxy.seen.clear()
     started = time.monotonic()
@@ -213,3 +216,57 @@ def test_the_site_shows_every_image_with_its_caption_and_alt_text(converted, tmp
     faults = BeautifulSoup((out / "pages" / "Faults.html").read_text("utf-8"), "html.parser")
     assert len(faults.select(".wiki-missing-file")) == len(FAULTS)
     assert not faults.select("article img")
+
+
+@pytest.fixture(scope="module")
+def books(converted, tmp_path_factory):
+    """The PDF (xelatex) and the ePub of the converted wiki, as tox -e pdf, epub build them."""
+    from test_exports import _build_epub, _build_pdf
+
+    base = tmp_path_factory.mktemp("books")
+    src = converted[4]
+    latex_warnings, latexmk = _build_pdf(src, base)
+    epub_warnings, epubcheck = _build_epub(src, base)
+    return base, latex_warnings, latexmk, epub_warnings, epubcheck
+
+
+def test_the_pdf_shows_every_image_with_its_caption(books):
+    import subprocess
+
+    base, warnings, latexmk, _, _ = books
+    assert warnings == ""
+    assert latexmk.returncode == 0, latexmk.stdout[-2000:]
+    tex = "\n".join(p.read_text("utf-8") for p in (base / "latex").glob("*.tex"))
+    included = set(re.findall(r"\\sphinxincludegraphics(?:\[[^]]*\])?\{\{([^}]*)\}", tex))
+    # the drawing as a vector PDF (rsvg-convert), the animation as its first frame (PNG)
+    assert included == {"Red_box", "Blue_circle", "Dots"}, included
+    assert {"Blue_circle.pdf", "Dots.png", "Red_box.png"} <= {
+        p.name for p in (base / "latex").iterdir()
+    }
+    (pdf,) = [p.with_suffix(".pdf") for p in (base / "latex").glob("*.tex")]
+    listing = subprocess.run(["pdfimages", "-list", pdf], capture_output=True, text=True)
+    sizes = {tuple(line.split()[3:5]) for line in listing.stdout.splitlines()[2:]}
+    assert {("640", "480"), ("90", "30")} <= sizes, listing.stdout
+    text = " ".join(
+        subprocess.run(["pdftotext", pdf, "-"], capture_output=True, text=True).stdout.split()
+    )
+    assert "A red box, see the main page" in text and "A blue circle" in text
+    assert "File:Gone.png Caption of Gone" in text
+
+
+def test_the_epub_shows_every_image_with_its_caption_and_alt_text(books):
+    import zipfile
+
+    base, _, _, warnings, epubcheck = books
+    assert warnings == ""
+    output = epubcheck.stdout + epubcheck.stderr
+    assert epubcheck.returncode == 0 and "0 fatals / 0 errors / 0 warnings" in output, output
+    (book,) = (base / "epub").glob("*.epub")
+    archive = zipfile.ZipFile(book)
+    names = {Path(n).name for n in archive.namelist() if "_images/" in n}
+    assert {"Red_box.png", "Blue_circle.svg", "Dots.gif"} <= names, archive.namelist()
+    (page,) = [n for n in archive.namelist() if n.endswith("Pictures.xhtml")]
+    soup = BeautifulSoup(archive.read(page).decode(), "html.parser")
+    alts = {Path(img["src"]).name: img.get("alt") for img in soup.select("img")}
+    assert alts["Red_box.png"] == "A red box" and alts["Dots.gif"] == "Three dots"
+    assert "A blue circle" in soup.get_text()
