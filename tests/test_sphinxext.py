@@ -123,8 +123,9 @@ def test_view_and_edit_on_the_wiki(small):
     assert food["href"] == "https://small.example/wiki/Category:Food"
     # The folder source knows no revisions: no date.
     assert page.select(".wiki-lastedited") == []
-    # Special pages are not wiki pages.
-    assert soup(html, "special/wanted.html").select(".wiki-pageinfo") == []
+    # Special pages are not wiki pages: only the attribution every page has.
+    (info,) = soup(html, "special/wanted.html").select(".wiki-pageinfo")
+    assert [child["class"] for child in info.find_all(recursive=False)] == [["wiki-licence"]]
 
 
 def test_options_from_the_configuration(tmp_path):

@@ -117,11 +117,38 @@ def parser(prog: str = "mw2sphinx convert") -> argparse.ArgumentParser:
         help="from an API: retries of a download the server answers with 429, 503 or not "
         "at all (default: %(default)s)",
     )
+    p.add_argument(
+        "--rights-text",
+        default=None,
+        help="the wiki's licence as its pages should name it (e.g. 'Creative Commons "
+        "Attribution-ShareAlike 4.0'); overrides what the source says (the API and a "
+        "fetched snapshot say it, from the wiki's $wgRightsText; an XML export and a plain "
+        "folder do not)",
+    )
+    p.add_argument(
+        "--rights-url",
+        default=None,
+        help="the address of the wiki's licence (e.g. "
+        "https://creativecommons.org/licenses/by-sa/4.0/); overrides what the source says",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     p.add_argument(
         "-v", "--verbose", action="store_true", help="print every warning, not only the summary"
     )
     return p
+
+
+def licence_warnings(site: SiteInfo, *, source: str) -> list[WikiWarning]:
+    """No licence known: the site cannot credit the wiki as its licence asks, and none is
+    made up."""
+    if site.rights_text or site.rights_url:
+        return []
+    message = (
+        "the source names no licence for the wiki's text: the site and the books state none; "
+        "give --rights-text and --rights-url (or wiki_license_text and wiki_license_url in "
+        "conf.py)"
+    )
+    return [WikiWarning(source, None, "licence", message)]
 
 
 COMMANDS = {
@@ -171,6 +198,8 @@ def convert_main(
         "name": args.site_name or None,
         "article_url": args.article_url,
         "main_page": args.main_page or None,
+        "rights_text": args.rights_text,
+        "rights_url": args.rights_url,
     }
     started = time.monotonic()
     try:
@@ -201,6 +230,7 @@ def convert_main(
     )
     for failure in wiki.failures:
         report.warnings.append(WikiWarning(failure.origin, None, "source", failure.message))
+    report.extend(licence_warnings(wiki.site, source=args.source))
     for page in pages:
         report.extend(page.warnings)
         for red in page.red_links:

@@ -8,12 +8,16 @@
   page in two categories is printed under the first); tables wrap to the page width and
   break across pages.
 - ePub: a title page; a page in two categories is in the book (spine and navigation) once.
+- Both say where their text comes from and under which licence (the wiki's, from the site
+  data or conf.py; never one made up): the back of the PDF's title page, the ePub's title
+  page and its metadata (``dc:rights``).
 
 Handlers are thin; the tree surgery is in plain functions over docutils nodes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import html
 import json
@@ -30,10 +34,12 @@ from sphinx.application import Sphinx
 from sphinx.builders.epub3 import Epub3Builder
 from sphinx.config import Config
 from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import texescape
 from sphinx.util.texescape import tex_replace_map
 
 from . import __version__
 from . import titles as t
+from .sitedata import Licence, SiteData, site_licence, wiki_name_phrase
 
 #: Elements with this class exist only on the web site.
 BROWSER_ONLY_CLASS = "wiki-browser-only"
@@ -438,8 +444,98 @@ def title_page(app: Sphinx) -> Iterable[tuple[str, dict[str, Any], str]]:
         url = html.escape(config.wiki_export_source_url)
         lines.append(f'<p>The wiki at <a href="{url}">{url}</a></p>')
     lines.append(f"<p>Exported on {_today()}</p>")
+    credit = book_credit(app)
+    lines.append(f'<p class="wiki-credit">{html.escape(credit.authors)}</p>')
+    if credit.licence:
+        name = html.escape(credit.licence.name)
+        if credit.licence.url:
+            url = html.escape(credit.licence.url)
+            name = f'<a href="{url}" rel="license">{name}</a> ({url})'
+        lines.append(f'<p class="wiki-licence">Available under {name} unless otherwise noted.</p>')
     body = '<section class="wiki-title-page">\n' + "\n".join(lines) + "\n</section>\n"
     return [(TITLE_PAGE, {"title": config.project, "body": body}, "page.html")]
+
+
+# --- where the text comes from, and its licence --------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Credit:
+    """What a book says of its text: who wrote it, and under which licence."""
+
+    wiki: str  # "the X wiki"
+    licence: Licence
+
+    @property
+    def authors(self) -> str:
+        return (
+            f"The text of this book comes from {self.wiki}, written by its contributors; "
+            "each page's history on the wiki names them."
+        )
+
+    def rights(self) -> str:
+        """The ePub's ``dc:rights``."""
+        rights = f"The contributors to {self.wiki}"
+        if self.licence:
+            url = f" ({self.licence.url})" if self.licence.url and self.licence.text else ""
+            rights += f"; available under {self.licence.name}{url} unless otherwise noted"
+        return rights
+
+
+def _site(app: Sphinx) -> SiteData:
+    path = Path(app.srcdir) / getattr(app.config, "wiki_site_data", "_wiki/site.json")
+    try:
+        return SiteData.load(path)
+    except (OSError, ValueError, KeyError, TypeError):
+        return SiteData()
+
+
+def book_credit(app: Sphinx) -> Credit:
+    config = app.config
+    rights = site_licence(
+        _site(app),
+        text=getattr(config, "wiki_license_text", ""),
+        url=getattr(config, "wiki_license_url", ""),
+    )
+    return Credit(wiki_name_phrase(config.project), rights)
+
+
+#: Characters a URL keeps as they are in the LaTeX source; the rest are percent-encoded.
+_LATEX_URL_SAFE = "/:?=;@!$'()*+,.-_#"
+
+
+def latex_url(url: str) -> str:
+    """A URL for ``\\href`` inside a macro's body: what TeX could read as markup is
+    percent-encoded, ``%`` and ``#`` escaped."""
+    # "~" is TeX's non-breaking space; %7E means the same to a web server
+    encoded = quote(url, safe=_LATEX_URL_SAFE + "%").replace("~", "%7E")
+    encoded = re.sub(r"%(?![0-9A-Fa-f]{2})", "%25", encoded)
+    return encoded.replace("%", r"\%").replace("#", r"\#")
+
+
+def back_of_title_page(credit: Credit, latex_engine: str) -> str:
+    """The LaTeX of the back of the PDF's title page (Sphinx's ``\\sphinxbackoftitlepage``):
+    the book's credit and licence, at the foot of the page."""
+    texescape.init()
+
+    def tex(text: str) -> str:
+        return texescape.escape(text, latex_engine)
+
+    lines = [tex(credit.authors)]
+    if credit.licence:
+        name = tex(credit.licence.name)
+        if credit.licence.url:
+            url = latex_url(credit.licence.url)
+            # as typed: a hyphen is no place to break a URL; after a slash is
+            shown = tex(credit.licence.url).replace(r"\sphinxhyphen{}", r"\mbox{-}")
+            shown = shown.replace("/", r"/\allowbreak{}")
+            name = rf"\href{{{url}}}{{{name}}} (\href{{{url}}}{{\texttt{{{shown}}}}})"
+        lines.append(rf"Available under {name} unless otherwise noted.")
+    body = r"\par\medskip ".join(lines)
+    return (
+        r"\providecommand{\sphinxbackoftitlepage}{\thispagestyle{empty}\vspace*{\fill}"
+        r"\begingroup\small\noindent " + body + r"\par\endgroup}"
+    )
 
 
 # --- configuration -------------------------------------------------------------------------
@@ -475,6 +571,10 @@ def configure(app: Sphinx, config: Config) -> None:
         config.wiki_export_source_url = _source_url(app)
     if config.author in _DEFAULT_AUTHORS:
         config.author = f"Contributors to {config.project}"
+    elements = dict(config.latex_elements)
+    colophon = back_of_title_page(book_credit(app), config.latex_engine)
+    elements["preamble"] = (elements.get("preamble") or "") + "\n" + colophon
+    config.latex_elements = elements
 
 
 def configure_builder(app: Sphinx) -> None:
@@ -485,7 +585,7 @@ def configure_builder(app: Sphinx) -> None:
     if not config.version:  # the ePub must have one: the export's date
         config.version = _today()
     if not config.epub_copyright:
-        config.epub_copyright = f"The contributors to {config.project}"
+        config.epub_copyright = book_credit(app).rights()
     if config.wiki_export_source_url:
         if config.epub_identifier == config.epub_uid == "unknown":
             # The toc.ncx repeats the identifier as its uid, which must be an XML name.

@@ -20,6 +20,10 @@ class SiteInfo:
     namespaces: Mapping[int, str] | None = None
     #: extra names that mean a namespace (``Image`` -> 6 and the like).
     namespace_aliases: Mapping[str, int] | None = None
+    #: the wiki's licence, as ``meta=siteinfo&siprop=rightsinfo`` names it (``$wgRightsText``)
+    #: and its address (``$wgRightsUrl``); "" where the source does not say.
+    rights_text: str = ""
+    rights_url: str = ""
 
 
 @dataclasses.dataclass(frozen=True)

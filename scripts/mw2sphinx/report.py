@@ -26,6 +26,7 @@ KINDS = {
     "file": "a file or image that is not in the source",
     "unsafe": "markup that could run code or read files where the site is built; shown as text",
     "limit": "a page too large or nested too deeply, cut or shown as text",
+    "licence": "the source names no licence for the wiki; the site states none",
 }
 
 

@@ -331,6 +331,8 @@ def _site_data(
         name=wiki.site.name,
         article_url=wiki.site.article_url,
         main_page=wiki.site.main_page,
+        rights_text=wiki.site.rights_text,
+        rights_url=wiki.site.rights_url,
         pages=entries,
         special={docname.rsplit("/", 1)[-1]: docname for docname in special},
     )

@@ -60,6 +60,9 @@ class SiteData:
     #: URL of an article with ``$1`` standing for the title, e.g. ``https://host/wiki/$1``.
     article_url: str = ""
     main_page: str = "Main Page"
+    #: the wiki's licence (``$wgRightsText``) and its address (``$wgRightsUrl``), "" unknown.
+    rights_text: str = ""
+    rights_url: str = ""
     pages: Mapping[str, PageEntry] = dataclasses.field(default_factory=dict)
     #: special page name ("random", "allpages", ...) -> docname.
     special: Mapping[str, str] = dataclasses.field(default_factory=dict)
@@ -69,6 +72,8 @@ class SiteData:
             "name": self.name,
             "article_url": self.article_url,
             "main_page": self.main_page,
+            "rights_text": self.rights_text,
+            "rights_url": self.rights_url,
             "pages": {title: entry.to_json() for title, entry in self.pages.items()},
             "special": dict(self.special),
         }
@@ -94,6 +99,8 @@ class SiteData:
             name=str(data.get("name") or ""),
             article_url=str(data.get("article_url") or ""),
             main_page=str(data.get("main_page") or "Main Page"),
+            rights_text=str(data.get("rights_text") or ""),
+            rights_url=str(data.get("rights_url") or ""),
             pages=pages,
             special={str(k): str(v) for k, v in (data.get("special") or {}).items()},
         )
@@ -134,6 +141,58 @@ def page_url(article_url: str, title: str) -> str:
     if "$1" not in article_url or not article_url.lower().startswith(("https://", "http://")):
         return ""
     return article_url.replace("$1", quote(title.replace(" ", "_"), safe=_URL_SAFE))
+
+
+def web_url(url: str) -> str:
+    """``url`` if it is a web address (http, https) with a host, else "": a licence URL
+    comes from the wiki and is as untrusted as its pages."""
+    url = url.strip()
+    if any(ord(c) < 33 for c in url) or not url.lower().startswith(("https://", "http://")):
+        return ""
+    return url if url.split("://", 1)[1].split("/", 1)[0] else ""
+
+
+@dataclasses.dataclass(frozen=True)
+class Licence:
+    """The wiki's licence as the site states it: its name and (a web) address."""
+
+    text: str = ""
+    url: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.text or self.url)
+
+    @property
+    def name(self) -> str:
+        """What a reader sees: the licence's name, else its address."""
+        return self.text or self.url
+
+
+def licence(rights_text: str, rights_url: str) -> Licence:
+    """The licence of the site data's (or conf.py's) ``rights_text`` and ``rights_url``;
+    an address that is not a web address is left out, never linked."""
+    return Licence(" ".join(rights_text.split()), web_url(rights_url))
+
+
+def site_licence(site: SiteData, *, text: str = "", url: str = "") -> Licence:
+    """The wiki's licence: ``text`` and ``url`` (conf.py's) where either is given (together:
+    they name one licence), else the site data's; empty if neither knows one."""
+    if text or url:
+        return licence(text, url)
+    return licence(site.rights_text, site.rights_url)
+
+
+def wiki_name_phrase(name: str) -> str:
+    """ "the X wiki", or "the X Wiki" for a wiki that says so in its name."""
+    return f"the {name}" if name.casefold().endswith("wiki") else f"the {name} wiki"
+
+
+def history_url(article_url: str, title: str) -> str:
+    """The live wiki's history of a page (``?action=history`` on its article URL)."""
+    url = page_url(article_url, title)
+    if not url:
+        return ""
+    return url + ("&" if "?" in url else "?") + "action=history"
 
 
 def edit_url(article_url: str, title: str, *, edit_pattern: str = "") -> str:

@@ -34,7 +34,16 @@ from sphinx.util.i18n import format_date
 
 from . import __version__
 from .navigation import DEFAULT_LIMIT, Navigation, read_navigation, render
-from .sitedata import Backlink, SiteData, article_docnames, edit_url, page_url
+from .sitedata import (
+    Backlink,
+    SiteData,
+    article_docnames,
+    edit_url,
+    history_url,
+    page_url,
+    site_licence,
+    wiki_name_phrase,
+)
 
 logger = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -69,6 +78,12 @@ class WikiConfig:
     )
     edit_url: str = _option(
         "", "html", "the live wiki's edit URL with $1 for the title; default: ?action=edit"
+    )
+    license_text: str = _option(
+        "", "env", "the wiki's licence, as pages name it; default: from site data"
+    )
+    license_url: str = _option(
+        "", "env", "the address of the wiki's licence; default: from site data"
     )
     what_links_here: bool = _option(True, "html", 'a "What links here" box on every page')
     live_links: bool = _option(True, "html", '"View on the wiki" and "Edit on the wiki" links')
@@ -316,8 +331,26 @@ def page_context(app: Sphinx, docname: str, info: PageInfo) -> dict[str, Any]:
         "edit_url": edit_url(article_url, info.title, edit_pattern=config.edit_url)
         if config.live_links
         else "",
+        "history_url": history_url(article_url, info.title),
         "last_edited": last_edited,
         "last_edited_datetime": datetime_value,
+    }
+
+
+def attribution_context(app: Sphinx, page: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The template values of the licence line every page of the web site ends with: where
+    the text comes from, who wrote it (the page's history), under which licence."""
+    site = site_data(app)[0]
+    rights = site_licence(site, text=app.config.wiki_license_text, url=app.config.wiki_license_url)
+    if not site.name and not rights:
+        return None
+    article_url = app.config.wiki_article_url or site.article_url
+    return {
+        "wiki": wiki_name_phrase(site.name),
+        "wiki_url": page_url(article_url, site.main_page),
+        "history_url": page["history_url"] if page else "",
+        "licence": rights.name,
+        "licence_url": rights.url,
     }
 
 
@@ -329,6 +362,7 @@ def add_page_context(
     pages, _ = _env_data(app.env)
     info = pages.get(pagename)
     context["wiki_page"] = page_context(app, pagename, info) if info is not None else None
+    context["wiki_attribution"] = attribution_context(app, context["wiki_page"])
     random_docname = site_data(app)[0].special.get("random")
     if app.config.wiki_random_page and random_docname in app.env.found_docs:
         context["wiki_random_url"] = app.builder.get_relative_uri(pagename, random_docname)

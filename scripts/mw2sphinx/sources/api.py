@@ -74,7 +74,7 @@ def probe(client: ApiClient, *, oldest_change: bool = False) -> Remote:
     params = {
         "action": "query",
         "meta": "siteinfo",
-        "siprop": "general|namespaces|namespacealiases|statistics",
+        "siprop": "general|namespaces|namespacealiases|statistics|rightsinfo",
         "curtimestamp": "1",
     }
     if oldest_change:
@@ -109,7 +109,8 @@ def _namespace_list(namespaces) -> list[dict]:
 
 
 def site_info(query: dict, *, api_url: str) -> SiteInfo:
-    """The :class:`SiteInfo` of ``meta=siteinfo`` (general, namespaces, namespacealiases)."""
+    """The :class:`SiteInfo` of ``meta=siteinfo`` (general, namespaces, namespacealiases,
+    rightsinfo)."""
     general = query["general"]
     server = str(general.get("server", ""))
     if server.startswith("//"):  # protocol-relative: the API's own scheme
@@ -132,7 +133,19 @@ def site_info(query: dict, *, api_url: str) -> SiteInfo:
         case=str(general.get("case", "first-letter")),
         namespaces=namespaces or None,
         namespace_aliases={k: v for k, v in sorted(aliases.items()) if k} or None,
+        **rights_info(query.get("rightsinfo")),
     )
+
+
+def rights_info(rights: object) -> dict[str, str]:
+    """``rights_text`` and ``rights_url`` of ``siprop=rightsinfo`` (MediaWiki's
+    ``$wgRightsText`` and ``$wgRightsUrl``; both "" on a wiki that sets neither)."""
+    if not isinstance(rights, dict):
+        return {}
+    return {
+        "rights_text": " ".join(str(rights.get("text") or "").split()),
+        "rights_url": str(rights.get("url") or "").strip(),
+    }
 
 
 def _record(page: dict) -> RemotePage:

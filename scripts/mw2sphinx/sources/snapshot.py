@@ -115,6 +115,8 @@ def site_to_json(site: SiteInfo) -> dict:
         "namespace_aliases": (
             dict(sorted(site.namespace_aliases.items())) if site.namespace_aliases else None
         ),
+        "rights_text": site.rights_text,
+        "rights_url": site.rights_url,
     }
 
 
@@ -128,6 +130,8 @@ def site_from_json(data: dict) -> SiteInfo:
         case=str(data.get("case", "first-letter")),
         namespaces={int(k): str(v) for k, v in namespaces.items()} if namespaces else None,
         namespace_aliases={str(k): int(v) for k, v in aliases.items()} if aliases else None,
+        rights_text=str(data.get("rights_text") or ""),
+        rights_url=str(data.get("rights_url") or ""),
     )
 
 
