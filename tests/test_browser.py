@@ -310,3 +310,51 @@ def test_screenshots(browser, base_url: str, theme: str):
             assert path.stat().st_size > 10_000
     finally:
         context.close()
+
+
+#: Phone and desktop screens.
+SCREENS = {"phone": {"width": 390, "height": 844}, "desktop": VIEWPORT}
+#: The most blank space between the end of the text and the page information (its margins).
+MAX_FOOTER_GAP_PX = 64
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_the_page_information_follows_the_content(browser, base_url: str, screen, theme):
+    """The category footer, the What-links-here box and the licence line come right after
+    the text, on a short page (not at the bottom of the window, under blank space) and on a
+    long one; screenshots in test-artifacts/."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport=SCREENS[screen], color_scheme="light", base_url=base_url)
+    context.add_init_script(f"localStorage.setItem('theme', '{theme}')")
+    page = context.new_page()
+    measure = """() => {
+        const box = (s) => document.querySelector(s).getBoundingClientRect();
+        const article = box('article'), info = box('.wiki-pageinfo');
+        const categories = document.querySelector('article .wiki-categories');
+        return {article: article.bottom, infoTop: info.top, infoBottom: info.bottom,
+                categories: categories ? categories.getBoundingClientRect().bottom : null,
+                licence: box('.wiki-pageinfo .wiki-licence').bottom,
+                window: innerHeight, height: document.documentElement.scrollHeight};
+    }"""
+    try:
+        for name, address in (
+            ("short", "pages/Addition.html"),
+            ("special", "special/categories.html"),
+            ("long", "pages/Grokking.html"),
+        ):
+            page.goto(address)
+            page.wait_for_load_state("networkidle")
+            assert page.locator("body").get_attribute("data-theme") == theme
+            sizes = page.evaluate(measure)
+            gap = sizes["infoTop"] - sizes["article"]
+            assert 0 <= gap <= MAX_FOOTER_GAP_PX, (address, sizes)
+            if sizes["categories"] is not None:  # the category footer ends the text
+                assert sizes["article"] - sizes["categories"] <= 24, (address, sizes)
+            assert sizes["infoTop"] < sizes["licence"] <= sizes["infoBottom"], (address, sizes)
+            if name == "short":  # the page is shorter than the window: the box is not pinned
+                assert sizes["height"] == sizes["window"]
+                assert sizes["infoBottom"] < sizes["window"] - 150, (address, sizes)
+            page.screenshot(path=ARTIFACTS / f"footer-{name}-{screen}-{theme}.png", full_page=True)
+    finally:
+        context.close()
