@@ -11,7 +11,8 @@ cannot take, Sphinx's image converters (post-transforms) turn into what it can:
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import os
+from typing import Any
 
 from sphinx.application import Sphinx
 from sphinx.transforms.post_transforms.images import ImageConverter
@@ -22,7 +23,7 @@ from . import __version__
 class PillowConverter(ImageConverter):
     """GIF and WebP as PNG (their first frame) for builders that cannot show them."""
 
-    conversion_rules: ClassVar[list[tuple[str, str]]] = [
+    conversion_rules: list[tuple[str, str]] = [  # noqa: RUF012  # as Sphinx declares it
         ("image/gif", "image/png"),
         ("image/webp", "image/png"),
     ]
@@ -34,7 +35,7 @@ class PillowConverter(ImageConverter):
             return False
         return True
 
-    def convert(self, _from: str, _to: str) -> bool:
+    def convert(self, _from: str | os.PathLike[str], _to: str | os.PathLike[str]) -> bool:
         from PIL import Image
 
         with Image.open(_from) as image:

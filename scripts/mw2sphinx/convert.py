@@ -13,9 +13,11 @@ import dataclasses
 import functools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 import mwparserfromhell
-from mwparserfromhell.nodes import ExternalLink, Tag, Wikilink
+from mwparserfromhell.nodes import ExternalLink, Node, Tag, Wikilink
+from mwparserfromhell.wikicode import Wikicode
 
 from . import titles as t
 from .expand import Expansion, expand_page
@@ -30,7 +32,7 @@ from .myst import (
     plain_text,
     safe_url,
 )
-from .pandoc_ast import ReadCache, parse_fragments, recover
+from .pandoc_ast import Block, Blocks, ReadCache, para, parse_fragments, recover, text_node
 from .report import WikiWarning, find_line
 from .sources.progress import Progress
 
@@ -311,60 +313,70 @@ def number_external_links(code: mwparserfromhell.wikicode.Wikicode) -> None:
             link.title = f"&#91;{number}&#93;"  # entities: pandoc would end the link at "]"
 
 
-def prepare_page(text: str, *, title: t.Title, namespaces: t.Namespaces) -> Prepared:
-    """Replace refs, reference lists and category links by markers (a pure function)."""
-    balanced, unbalanced_lines = balance_quotes(text)
-    balanced, nested = nested_refs(balanced)
-    code = mwparserfromhell.parse(rewrite_tags(balanced), skip_style_tags=True)
-    number_external_links(code)
-    warnings: list[WikiWarning] = []
-    citations: list[Citation] = []
-    ref_text: dict[tuple[str, str], str] = {}
-    lists: list[list[tuple[str, str]]] = []
-    categories: list[tuple[str, str]] = []
-    images: list[FileUse] = []
-    languages: list[str] = []
-    file_links: list[str] = []
-    pending: dict[str, list[tuple[str, str]]] = {}  # group -> keys cited since its last list
-    listed: set[tuple[str, str]] = set()
+class _Extraction:
+    """What :func:`prepare_page` takes out of one page's wikitext, as it goes."""
 
-    def warn(message: str, needle: str) -> None:
-        warnings.append(WikiWarning(title.full, find_line(text, needle), "ref", message))
+    def __init__(self, text: str, title: t.Title, namespaces: t.Namespaces):
+        self.text, self.title, self.namespaces = text, title, namespaces
+        self.warnings: list[WikiWarning] = []
+        self.citations: list[Citation] = []
+        self.ref_text: dict[tuple[str, str], str] = {}
+        self.lists: list[list[tuple[str, str]]] = []
+        self.categories: list[tuple[str, str]] = []
+        self.images: list[FileUse] = []
+        self.languages: list[str] = []
+        self.file_links: list[str] = []
+        #: group -> keys cited since its last list
+        self.pending: dict[str, list[tuple[str, str]]] = {}
+        self.listed: set[tuple[str, str]] = set()
 
-    def define(key: tuple[str, str], content: str, source: str) -> None:
+    def warn(self, message: str, needle: str, kind: str = "ref") -> None:
+        self.warnings.append(
+            WikiWarning(self.title.full, find_line(self.text, needle), kind, message)
+        )
+
+    def define(self, key: tuple[str, str], content: str, source: str) -> None:
+        """The text of a ref; the first definition wins."""
         content = content.strip()
         if not content:
             return
-        if key in ref_text and ref_text[key] != content:
-            warn(f"ref {key[1]!r} is defined more than once with different text", source)
+        if key in self.ref_text and self.ref_text[key] != content:
+            self.warn(f"ref {key[1]!r} is defined more than once with different text", source)
             return
-        ref_text.setdefault(key, content)
+        self.ref_text.setdefault(key, content)
 
-    def cite(tag: Tag) -> str:
+    def cite(self, tag: Tag) -> str:
+        """A ``<ref>``: its key cited (and its text defined); the marker that stands for it."""
         group, name = _attribute(tag, "group"), _attribute(tag, "name")
         if not name and (loose := _LOOSE_NAME.search(str(tag).split(">", 1)[0])):
             name = loose.group(1).strip()
-            warn("a <ref> with malformed attributes, read as MediaWiki reads it", str(tag))
-        key = (group, name) if name else (group, f"#{len(citations)}")
+            self.warn("a <ref> with malformed attributes, read as MediaWiki reads it", str(tag))
+        key = (group, name) if name else (group, f"#{len(self.citations)}")
         if not tag.self_closing and tag.contents is not None:
-            define(key, str(tag.contents), str(tag))
-        citations.append(Citation(key))
-        queue = pending.setdefault(group, [])
-        if key not in queue and key not in listed:
+            self.define(key, str(tag.contents), str(tag))
+        self.citations.append(Citation(key))
+        queue = self.pending.setdefault(group, [])
+        if key not in queue and key not in self.listed:
             queue.append(key)
-        return REF_MARKER.format(len(citations) - 1)
+        return REF_MARKER.format(len(self.citations) - 1)
 
-    def cite_loose(attributes: str, content: str | None, source: str) -> str:
+    def cite_loose(self, match: re.Match[str]) -> str:
+        """A ``<ref>`` mwparserfromhell did not read as a tag (``name"x"``, ``name=x y``)."""
+        if match.group("literal"):
+            return match.group(0)  # a ref in <nowiki>, <pre> or a comment is text
+        attributes, source = match.group(3), match.group(0)
+        content = match.group(5) if match.group(4) != "/>" else None
         name = _LOOSE_NAME.search(attributes)
-        warn("a <ref> with malformed attributes, read as MediaWiki reads it", source)
+        self.warn("a <ref> with malformed attributes, read as MediaWiki reads it", source)
         tag = mwparserfromhell.nodes.Tag("ref", self_closing=content is None)
         if name:
             tag.add("name", name.group(1).strip())
         if content is not None:
             tag.contents = content
-        return cite(tag)
+        return self.cite(tag)
 
-    def references(tag: Tag) -> str:
+    def references(self, tag: Tag) -> str:
+        """A ``<references />``: the list-defined refs inside it, and its marker."""
         group = _attribute(tag, "group")
         if not tag.self_closing and tag.contents is not None:
             for inner in mwparserfromhell.parse(str(tag.contents)).filter_tags(
@@ -372,76 +384,112 @@ def prepare_page(text: str, *, title: t.Title, namespaces: t.Namespaces) -> Prep
             ):
                 name = _attribute(inner, "name")
                 if name and inner.contents is not None:
-                    define(
-                        (_attribute(inner, "group") or group, name), str(inner.contents), str(inner)
-                    )
-        keys = pending.pop(group, [])
-        listed.update(keys)
-        lists.append(keys)
-        return f"\n\n{LIST_MARKER.format(len(lists) - 1)}\n\n"
+                    key = (_attribute(inner, "group") or group, name)
+                    self.define(key, str(inner.contents), str(inner))
+        keys = self.pending.pop(group, [])
+        self.listed.update(keys)
+        self.lists.append(keys)
+        return f"\n\n{LIST_MARKER.format(len(self.lists) - 1)}\n\n"
 
-    if nested:
-        message = f"{nested} <ref> tag(s) inside a <ref> or closing none, shown as text"
-        warnings.append(WikiWarning(title.full, find_line(text, "<ref"), "ref", message))
-    for line in unbalanced_lines:
-        message = "bold or italics left open; closed at the end of the line"
-        warnings.append(WikiWarning(title.full, line, "markup", message))
-    # Refs inside <references>…</references> define list-defined refs; they cite nothing.
-    inside_lists = {
+    def wikilink(self, node: Wikilink) -> str | None:
+        """What stands for a category, interlanguage or file link; ``None`` for any other."""
+        target = str(node.title).strip()
+        parsed = self.namespaces.parse(target) if not target.startswith(":") else None
+        linked = self.namespaces.parse(target.lstrip(":")) if target.startswith(":") else parsed
+        if (
+            linked is not None
+            and not linked.interwiki
+            and (linked.namespace == t.MEDIA or (linked.namespace == t.FILE and parsed is None))
+        ):
+            self.file_links.append(f"{self.namespaces.names[t.FILE]}:{linked.text}")
+        if parsed is None:
+            return None
+        if parsed.namespace == t.CATEGORY and not parsed.interwiki:
+            sort_key = str(node.text).strip() if node.text is not None else ""
+            self.categories.append((parsed.full, sort_key))
+            return ""
+        if parsed.interwiki in t.LANGUAGES:
+            self.languages.append(parsed.full)  # an interlanguage link: beside the page
+            return ""
+        if parsed.namespace == t.FILE and not parsed.interwiki:
+            options = split_options(str(node.text)) if node.text is not None else []
+            self.images.append(parse_options(parsed.full, options))
+            return IMAGE_MARKER.format(len(self.images) - 1)
+        return None
+
+    def tag(self, node: Tag) -> str | None:
+        """What stands for a ``<ref>`` or ``<references>``; a tag MediaWiki does not allow is
+        reported (and shown as text); ``None`` for the others."""
+        name = _tag_name(node)
+        if not node.wiki_markup and name not in ALLOWED_TAGS:
+            message = f"<{name}> is not allowed in wiki text; shown as text"
+            self.warn(message, str(node)[:40], kind="html")
+        if name == "ref":
+            return self.cite(node)
+        if name == "references":
+            return self.references(node)
+        return None
+
+    def list_the_rest(self) -> str:
+        """Refs with no ``<references />`` after them, listed at the end as MediaWiki does."""
+        markers = ""
+        for group in sorted(self.pending):
+            if self.pending[group]:
+                self.lists.append(self.pending[group])
+                markers += f"\n\n{LIST_MARKER.format(len(self.lists) - 1)}\n"
+        return markers
+
+    def warn_uncited(self) -> None:
+        cited = {c.key for c in self.citations}
+        for key in self.ref_text:
+            if key not in cited:
+                self.warn(f"ref {key[1]!r} is defined but never cited", key[1])
+
+    def prepared(self, body: str) -> Prepared:
+        return Prepared(
+            body, self.citations, self.ref_text, self.lists, self.categories, self.warnings,
+            self.images, self.languages, self.file_links,
+        )  # fmt: skip
+
+
+def _list_defined_refs(code: Wikicode) -> set[int]:
+    """The nodes inside ``<references>…</references>``: they define refs, they cite none."""
+    return {
         id(inner)
         for tag in code.filter_tags(recursive=True, matches=lambda n: _tag_name(n) == "references")
         if tag.contents is not None
         for inner in tag.contents.filter(recursive=True)
     }
-    for node in code.filter(recursive=True, forcetype=(Tag, Wikilink)):
+
+
+def prepare_page(text: str, *, title: t.Title, namespaces: t.Namespaces) -> Prepared:
+    """Replace refs, reference lists and category links by markers (a pure function)."""
+    balanced, unbalanced_lines = balance_quotes(text)
+    balanced, nested = nested_refs(balanced)
+    code = mwparserfromhell.parse(rewrite_tags(balanced), skip_style_tags=True)
+    number_external_links(code)
+    parts = _Extraction(text, title, namespaces)
+    if nested:
+        message = f"{nested} <ref> tag(s) inside a <ref> or closing none, shown as text"
+        parts.warn(message, "<ref")
+    for line in unbalanced_lines:
+        message = "bold or italics left open; closed at the end of the line"
+        parts.warnings.append(WikiWarning(title.full, line, "markup", message))
+    inside_lists = _list_defined_refs(code)
+    for node in code.filter(recursive=True):
         if id(node) in inside_lists:
             continue
-        if isinstance(node, Tag) and not node.wiki_markup and _tag_name(node) not in ALLOWED_TAGS:
-            warnings.append(
-                WikiWarning(
-                    title.full,
-                    find_line(text, str(node)[:40]),
-                    "html",
-                    f"<{_tag_name(node)}> is not allowed in wiki text; shown as text",
-                )
-            )
-        if isinstance(node, Tag) and str(node.tag).lower() == "ref":
-            _replace(code, node, cite(node))
-        elif isinstance(node, Tag) and str(node.tag).lower() == "references":
-            _replace(code, node, references(node))
+        if isinstance(node, Tag):
+            value = parts.tag(node)
         elif isinstance(node, Wikilink):
-            target = str(node.title).strip()
-            parsed = namespaces.parse(target) if not target.startswith(":") else None
-            linked = namespaces.parse(target.lstrip(":")) if target.startswith(":") else parsed
-            if (
-                linked is not None
-                and not linked.interwiki
-                and (linked.namespace == t.MEDIA or (linked.namespace == t.FILE and parsed is None))
-            ):
-                file_links.append(f"{namespaces.names[t.FILE]}:{linked.text}")
-            if parsed is not None and parsed.namespace == t.CATEGORY and not parsed.interwiki:
-                sort_key = str(node.text).strip() if node.text is not None else ""
-                categories.append((parsed.full, sort_key))
-                _replace(code, node, "")
-            elif parsed is not None and parsed.interwiki in t.LANGUAGES:
-                languages.append(parsed.full)  # an interlanguage link: beside the page
-                _replace(code, node, "")
-            elif parsed is not None and parsed.namespace == t.FILE and not parsed.interwiki:
-                options = split_options(str(node.text)) if node.text is not None else []
-                images.append(parse_options(parsed.full, options))
-                _replace(code, node, IMAGE_MARKER.format(len(images) - 1))
-    body = _LOOSE_REF.sub(lambda m: _loose_ref(m, cite_loose), str(code))
-    # Refs with no <references /> after them are listed at the end, as MediaWiki does.
-    for group in sorted(pending):
-        if pending[group]:
-            lists.append(pending[group])
-            body += f"\n\n{LIST_MARKER.format(len(lists) - 1)}\n"
-    for key in ref_text:
-        if key not in {c.key for c in citations}:
-            warn(f"ref {key[1]!r} is defined but never cited", key[1])
-    prepared = Prepared(body, citations, ref_text, lists, categories, warnings, images, languages)
-    prepared.file_links = file_links
-    return prepared
+            value = parts.wikilink(node)
+        else:
+            continue
+        if value is not None:
+            _replace(code, node, value)
+    body = _LOOSE_REF.sub(parts.cite_loose, str(code)) + parts.list_the_rest()
+    parts.warn_uncited()
+    return parts.prepared(body)
 
 
 def split_options(text: str) -> list[str]:
@@ -464,14 +512,7 @@ def _tag_name(tag: Tag) -> str:
     return str(tag.tag).strip().lower()
 
 
-def _loose_ref(match: re.Match[str], cite) -> str:
-    if match.group("literal"):
-        return match.group(0)  # a ref in <nowiki>, <pre> or a comment is text
-    content = match.group(5) if match.group(4) != "/>" else None
-    return cite(match.group(3), content, match.group(0))
-
-
-def _replace(code, node, value: str) -> None:
+def _replace(code: Wikicode, node: Node, value: str) -> None:
     with contextlib.suppress(ValueError):  # already gone with an enclosing node
         code.replace(node, value, recursive=True)
 
@@ -547,8 +588,8 @@ class _Context(PageContext):
         prepared: Prepared,
         expansion: Expansion,
         heading_labels: list[str | None],
-        ref_blocks: dict[tuple[str, str], list],
-        captions: dict[int, list] | None = None,
+        ref_blocks: dict[tuple[str, str], Blocks],
+        captions: dict[int, Blocks] | None = None,
     ):
         self.page, self.title, self.index = page, title, index
         self.prepared, self.expansion = prepared, expansion
@@ -567,14 +608,14 @@ class _Context(PageContext):
     def heading_label(self, index: int) -> str | None:
         return self.labels[index] if index < len(self.labels) else None
 
-    def footnotes(self, list_number: int) -> list[tuple[str, list]]:
+    def footnotes(self, list_number: int) -> list[tuple[str, Blocks]]:
         out = []
         for key in self.prepared.lists[list_number]:
             blocks = self.ref_blocks.get(key)
             if blocks is None:
                 self.warn("ref", f"ref {key[1]!r} is cited but has no text", key[1])
                 message = f"Reference \u201c{key[1]}\u201d has no text in the wiki."
-                blocks = [{"t": "Para", "c": [{"t": "Str", "c": message}]}]
+                blocks = [para([text_node(message)])]
             out.append((self.prepared.footnote_label(key), blocks))
         return out
 
@@ -618,10 +659,10 @@ class _Context(PageContext):
             why = self.index.file_problems.get(use.title, "is not in the source")
             self.warn("file", f"file {use.title!r} {why}", use.title.split(":")[-1])
             self.red_links.add(use.title)
-        link = None
-        if use.link:
-            resolved = self.resolve(use.link) if not safe_url(use.link) else None
-            link = safe_url(use.link) or (resolved.target if resolved.kind == "internal" else None)
+        link = safe_url(use.link) if use.link else None
+        if use.link and link is None:
+            resolved = self.resolve(use.link)
+            link = resolved.target if resolved.kind == "internal" else None
         file = self.index.files.get(use.title)
         width = display_width(use, file.width, file.height) if file else use.width
         return Image(use, self.captions.get(number, []), path, link, width)
@@ -709,7 +750,7 @@ def _url_title(text: str, fragment: str) -> str:
     return url + ("#" + quote(t.anchor(fragment), safe="") if fragment else "")
 
 
-def heading_anchors(blocks: list) -> list[str]:
+def heading_anchors(blocks: Blocks) -> list[str]:
     """MediaWiki's anchors for a page's headings, in order, made unique as it does."""
     anchors: list[str] = []
     seen: set[str] = set()
@@ -728,7 +769,8 @@ def heading_anchors(blocks: list) -> list[str]:
     return anchors
 
 
-def _walk_blocks(blocks: list) -> Iterator[dict]:
+def _walk_blocks(blocks: Blocks) -> Iterator[Block]:
+    content: Any
     for block in blocks:
         yield block
         kind, content = block["t"], block.get("c")
@@ -810,6 +852,207 @@ def wanted_files(
     return wanted
 
 
+@dataclasses.dataclass
+class _Read:
+    """What pandoc read from every page: bodies, ref texts and captions, by page."""
+
+    bodies: dict[str, Blocks]
+    ref_blocks: dict[str, dict[tuple[str, str], Blocks]]
+    captions: dict[str, dict[int, Blocks]]
+    recovered: set[str]
+    errors: dict[str, list[WikiWarning]]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Fragment:
+    """A piece of a page that pandoc reads: its body, a ref's text or an image caption."""
+
+    page: str
+    ref: tuple[str, str] | None = None
+    caption: int | None = None
+
+
+def _fragments(prepared: dict[str, Prepared]) -> tuple[list[str], list[_Fragment]]:
+    texts: list[str] = []
+    where: list[_Fragment] = []
+    for name, prep in prepared.items():
+        texts.append(prep.body)
+        where.append(_Fragment(name))
+        for key, text in prep.ref_text.items():
+            texts.append(text)
+            where.append(_Fragment(name, ref=key))
+        for number, image in enumerate(prep.images):
+            if image.caption:
+                texts.append(image.caption)
+                where.append(_Fragment(name, caption=number))
+    return texts, where
+
+
+def read_pages(
+    wiki: Wiki,
+    prepared: dict[str, Prepared],
+    *,
+    progress: bool = False,
+    cache: ReadCache | None = None,
+) -> _Read:
+    """One pandoc batch for every body and every ref text of every page; what pandoc cannot
+    read is recovered (and reported)."""
+    texts, where = _fragments(prepared)
+    reading = _bar("pandoc", len(prepared), enabled=progress)
+    results = parse_fragments(
+        texts,
+        done=lambda indices: reading.add(
+            sum(where[i].ref is None and where[i].caption is None for i in indices)
+        ),
+        cache=cache,
+    )
+    reading.close()
+    read = _Read({}, {n: {} for n in prepared}, {n: {} for n in prepared}, set(), {})
+    for piece, result, fragment in zip(where, results, texts, strict=True):
+        name, blocks = piece.page, result.blocks
+        if result.error is not None:
+            read.recovered.add(name)
+            fix = recover(fragment, result.error)
+            blocks = fix.blocks
+            line = _source_line(wiki.pages[name].text, fragment, fix.error_line)
+            message = f"pandoc could not read the markup ({result.error}); {fix.how}"
+            read.errors.setdefault(name, []).append(WikiWarning(name, line, "markup", message))
+        if piece.ref is not None:
+            read.ref_blocks[name][piece.ref] = blocks
+        elif piece.caption is not None:
+            read.captions[name][piece.caption] = blocks
+        else:
+            read.bodies[name] = blocks
+    return read
+
+
+def expand_pages(
+    wiki: Wiki, titles: dict[str, t.Title], *, namespaces: t.Namespaces, progress: bool = False
+) -> tuple[dict[str, Expansion], dict[str, Prepared]]:
+    """Every page expanded and prepared, in the order of ``titles``."""
+    expansions: dict[str, Expansion] = {}
+    prepared: dict[str, Prepared] = {}
+    expanding = _bar("expanding", len(titles), enabled=progress)
+    for name, title in titles.items():
+        expansions[name], prepared[name] = _expand_and_prepare(
+            wiki.pages[name].text, wiki=wiki, title=title, namespaces=namespaces
+        )
+        expanding.add()
+    expanding.close()
+    return expansions, prepared
+
+
+def _site_names(
+    wiki: Wiki,
+    titles: dict[str, t.Title],
+    prepared: dict[str, Prepared],
+    namespaces: t.Namespaces,
+) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """The docnames of pages and category pages, of redirect stubs, and the redirects."""
+    # Category pages exist for every category with a page or with members.
+    all_titles = dict(titles)
+    for prep in prepared.values():
+        for category, _ in prep.categories:
+            all_titles.setdefault(category, namespaces.page(category))
+    redirect_titles = {}
+    for source in wiki.redirects:
+        parsed = namespaces.title(source)
+        if parsed is not None and parsed.full not in all_titles:
+            redirect_titles[parsed.full] = parsed
+    names = t.docnames(
+        [*all_titles.values(), *redirect_titles.values()], main_page=wiki.site.main_page
+    )
+    redirect_docnames = {full: names.pop(full) for full in redirect_titles}
+    redirects = {
+        title.full: target
+        for s, target in wiki.redirects.items()
+        if (title := namespaces.title(s)) is not None
+    }
+    return names, redirect_docnames, redirects
+
+
+def _site_files(
+    wiki: Wiki, prepared: dict[str, Prepared], fetch_files: FileFetcher | None
+) -> tuple[dict[str, WikiFile], dict[str, str]]:
+    """What is known of every file (measured, where there is a local copy); and why the
+    files that could not be downloaded were not."""
+    files = dict(wiki.files)
+    problems: dict[str, str] = {}
+    if fetch_files is not None:
+        fetched, problems = fetch_files(wanted_files(prepared.values(), files))
+        files.update(fetched)
+    files.update({title: measured(f) for title, f in files.items() if f.path})
+    return files, problems
+
+
+def section_labels(anchors: list[str], docname: str) -> dict[str, str]:
+    """MediaWiki anchor -> Sphinx label for a page's headings, unique within the page."""
+    labels: dict[str, str] = {}
+    used: set[str] = set()
+    for anchor_text in anchors:
+        candidate = label = t.label(docname, anchor_text)
+        n = 1
+        while label in used:
+            n += 1
+            label = f"{candidate}-{n}"
+        used.add(label)
+        labels[anchor_text] = label
+    return labels
+
+
+def write_page(
+    wiki: Wiki,
+    name: str,
+    *,
+    title: t.Title,
+    index: SiteIndex,
+    expansion: Expansion,
+    prepared: Prepared,
+    read: _Read,
+    anchors: list[str],
+) -> ConvertedPage:
+    """One page as MyST, its links resolved against the whole site."""
+    source = wiki.pages[name].text
+    context = _Context(
+        source,
+        title,
+        index,
+        prepared,
+        expansion,
+        [index.sections[name][a] for a in anchors],
+        read.ref_blocks[name],
+        read.captions[name],
+    )
+    recovered = name in read.recovered
+    try:
+        markdown = MystWriter(context).document(read.bodies[name])
+    except RecursionError:
+        context.warn("limit", "markup nested too deeply to convert; shown as text")
+        markdown = _literal(source)
+        recovered = True
+    known = index.docnames.keys()
+    warnings = expansion.warnings + prepared.warnings + read.errors.get(name, [])
+    return ConvertedPage(
+        title=title,
+        docname=index.docnames[name],
+        markdown=markdown,
+        display_title=_plain(expansion.display_title) or title.full,
+        sort_key=expansion.default_sort or "",
+        categories=prepared.categories,
+        switches=expansion.switches,
+        heading_count=len(anchors),
+        links=context.links | (expansion.links & known),
+        red_links=context.red_links | (expansion.links - known - index.redirects.keys()),
+        transcluded=expansion.transcluded,
+        warnings=list(dict.fromkeys(warnings + context.warnings)),
+        recovered=recovered,
+        languages=prepared.languages,
+        unknown_templates=[
+            n for n in dict.fromkeys(expansion.placeholders) if not n.startswith("#")
+        ],
+    )
+
+
 def convert_wiki(
     wiki: Wiki,
     *,
@@ -822,156 +1065,31 @@ def convert_wiki(
     progress bars on stderr if it is a terminal; ``cache``: what pandoc read in an earlier
     run (updated with what it reads in this one); ``fetch_files``: downloads the files the
     pages use (a live wiki's API)."""
-    order = sorted(wiki.pages)
-    page_titles = {name: namespaces.title(name) for name in order}
-    expansions: dict[str, Expansion] = {}
-    prepared: dict[str, Prepared] = {}
-    expanding = _bar("expanding", len(order), enabled=progress)
-    for name in order:
-        expansions[name], prepared[name] = _expand_and_prepare(
-            wiki.pages[name].text, wiki=wiki, title=page_titles[name], namespaces=namespaces
-        )
-        expanding.add()
-    expanding.close()
-    # Category pages exist for every category with a page or with members.
-    all_titles = dict(page_titles)
-    for name in order:
-        for category, _ in prepared[name].categories:
-            all_titles.setdefault(category, namespaces.title(category))
-    redirect_titles = {}
-    for source in wiki.redirects:
-        parsed = namespaces.title(source)
-        if parsed is not None and parsed.full not in all_titles:
-            redirect_titles[parsed.full] = parsed
-    names = t.docnames(
-        [*all_titles.values(), *redirect_titles.values()], main_page=wiki.site.main_page
-    )
-    redirect_docnames = {full: names.pop(full) for full in redirect_titles}
-    redirects = {
-        namespaces.title(s).full: target
-        for s, target in wiki.redirects.items()
-        if namespaces.title(s) is not None
-    }
-    # One pandoc batch for every body and every ref text of every page.
-    fragments: list[str] = []
-    where: list[tuple[str, object]] = []
-    for name in order:
-        fragments.append(prepared[name].body)
-        where.append((name, None))
-        for key, text in prepared[name].ref_text.items():
-            fragments.append(text)
-            where.append((name, key))
-        for number, image in enumerate(prepared[name].images):
-            if image.caption:
-                fragments.append(image.caption)
-                where.append((name, ("caption", number)))
-    reading = _bar("pandoc", len(order), enabled=progress)
-    parsed = parse_fragments(
-        fragments,
-        done=lambda indices: reading.add(sum(where[i][1] is None for i in indices)),
-        cache=cache,
-    )
-    reading.close()
-    bodies: dict[str, list] = {}
-    ref_blocks: dict[str, dict] = {name: {} for name in order}
-    captions: dict[str, dict[int, list]] = {name: {} for name in order}
-    recovered: set[str] = set()
-    errors: dict[str, list[WikiWarning]] = {name: [] for name in order}
-    for (name, key), result, fragment in zip(where, parsed, fragments, strict=True):
-        blocks = result.blocks
-        if result.error is not None:
-            recovered.add(name)
-            fix = recover(fragment, result.error)
-            blocks = fix.blocks
-            where_line = _source_line(wiki.pages[name].text, fragment, fix.error_line)
-            errors[name].append(
-                WikiWarning(
-                    name,
-                    where_line,
-                    "markup",
-                    f"pandoc could not read the markup ({result.error}); {fix.how}",
-                )
-            )
-        if key is None:
-            bodies[name] = blocks
-        elif key[0] == "caption":
-            captions[name][key[1]] = blocks
-        else:
-            ref_blocks[name][key] = blocks
-    sections: dict[str, dict[str, str]] = {}
-    anchors_of: dict[str, list[str]] = {}
-    for name in order:
-        anchors_of[name] = heading_anchors(bodies[name])
-        labels: dict[str, str] = {}
-        used: set[str] = set()
-        for anchor_text in anchors_of[name]:
-            candidate = t.label(names[name], anchor_text)
-            label = candidate
-            n = 1
-            while label in used:
-                n += 1
-                label = f"{candidate}-{n}"
-            used.add(label)
-            labels[anchor_text] = label
-        sections[name] = labels
-    files = dict(wiki.files)
-    problems: dict[str, str] = {}
-    if fetch_files is not None:
-        fetched, problems = fetch_files(wanted_files(prepared.values(), files))
-        files.update(fetched)
-    local_files = {title: measured(f) for title, f in files.items() if f.path}
-    files.update(local_files)
-    media = media_paths(sorted(local_files))
+    titles = {name: namespaces.page(name) for name in sorted(wiki.pages)}
+    expansions, prepared = expand_pages(wiki, titles, namespaces=namespaces, progress=progress)
+    names, redirect_docnames, redirects = _site_names(wiki, titles, prepared, namespaces)
+    read = read_pages(wiki, prepared, progress=progress, cache=cache)
+    anchors = {name: heading_anchors(read.bodies[name]) for name in titles}
+    sections = {name: section_labels(anchors[name], names[name]) for name in titles}
+    files, problems = _site_files(wiki, prepared, fetch_files)
+    media = media_paths(sorted(title for title, f in files.items() if f.path))
     index = SiteIndex(
         namespaces, names, redirects, sections, redirect_docnames, media, files, problems
     )
-    known = names.keys()  # once, not per page: a set per page is quadratic
     converted = []
-    writing = _bar("writing", len(order), enabled=progress)
-    for name in order:
+    writing = _bar("writing", len(titles), enabled=progress)
+    for name, title in titles.items():
         writing.add()
-        title = page_titles[name]
-        prep, expansion = prepared[name], expansions[name]
-
-        context = _Context(
-            wiki.pages[name].text,
-            title,
-            index,
-            prep,
-            expansion,
-            [sections[name][a] for a in anchors_of[name]],
-            ref_blocks[name],
-            captions[name],
-        )
-        try:
-            markdown = MystWriter(context).document(bodies[name])
-        except RecursionError:
-            context.warn("limit", "markup nested too deeply to convert; shown as text")
-            markdown = _literal(wiki.pages[name].text)
-            recovered.add(name)
         converted.append(
-            ConvertedPage(
+            write_page(
+                wiki,
+                name,
                 title=title,
-                docname=names[name],
-                markdown=markdown,
-                display_title=_plain(expansion.display_title) or title.full,
-                sort_key=expansion.default_sort or "",
-                categories=prep.categories,
-                switches=expansion.switches,
-                heading_count=len(anchors_of[name]),
-                links=context.links | (expansion.links & known),
-                red_links=context.red_links | (expansion.links - known - redirects.keys()),
-                transcluded=expansion.transcluded,
-                warnings=list(
-                    dict.fromkeys(
-                        expansion.warnings + prep.warnings + errors[name] + context.warnings
-                    )
-                ),
-                recovered=name in recovered,
-                languages=prep.languages,
-                unknown_templates=[
-                    n for n in dict.fromkeys(expansion.placeholders) if not n.startswith("#")
-                ],
+                index=index,
+                expansion=expansions[name],
+                prepared=prepared[name],
+                read=read,
+                anchors=anchors[name],
             )
         )
     writing.close()

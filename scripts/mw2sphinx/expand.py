@@ -243,7 +243,7 @@ def _expand_template(node: Template, ctx: _Context, params, depth: int) -> str:
         return ctx.wiki.site.article_url.replace("$1", rest.strip().replace(" ", "_"))
     magic = _magic_words(ctx)
     if not colon and (name in magic or name.upper() in magic) and not node.params:
-        return magic.get(name, magic.get(name.upper()))(name)
+        return magic[name if name in magic else name.upper()](name)
     if word.lower() in {"subst", "safesubst", "msgnw"} and colon:
         name = rest
     title = ctx.namespaces.title(name, default_namespace=TEMPLATE)

@@ -286,9 +286,9 @@ def fit_tables(document: nodes.document) -> None:
                 longest[column] = max(longest[column], len(text))
                 words = [len(w) for w in _WORD.findall(text)]
                 longest_word[column] = max([longest_word[column], *words])
-                column += 1 + entry.get("morecols", 0)
-        for colspec, text, word in zip(colspecs, longest, longest_word, strict=True):
-            colspec["colwidth"] = max(word + 2, min(text, 50), 4)
+                column += 1 + int(entry.get("morecols", 0))  # type: ignore[attr-defined]
+        for colspec, chars, word in zip(colspecs, longest, longest_word, strict=True):
+            colspec["colwidth"] = max(word + 2, min(chars, 50), 4)
         table["classes"] = [c for c in table["classes"] if not c.startswith("colwidths-")]
         table["classes"].append("colwidths-given")
         parent = table.parent

@@ -11,7 +11,11 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable, Iterator
+from typing import Any
 from urllib.parse import quote
+
+from .files import FileUse
+from .pandoc_ast import Blocks, Content, Inline, Inlines, Node, text_node
 
 #: What MediaWiki links by default ($wgUrlProtocols): a URL must start with one of these,
 #: in any case. ``//`` (protocol-relative) is written as https.
@@ -87,9 +91,10 @@ def indent(text: str, prefix: str, first: str | None = None) -> str:
     return "\n".join(out)
 
 
-def plain_text(inlines: list) -> str:
+def plain_text(inlines: Inlines) -> str:
     """The text of inline nodes, as MediaWiki uses it for anchors."""
     out: list[str] = []
+    content: Any
     for node in inlines:
         kind, content = node["t"], node.get("c")
         if kind == "Str":
@@ -173,8 +178,8 @@ class Resolved:
 class Image:
     """A ``[[File:…]]`` use, ready to write: its caption in pandoc blocks, its place."""
 
-    use: object  # files.FileUse
-    caption: list
+    use: FileUse
+    caption: Blocks
     path: str | None  # "media/…" in the site tree, None if the source has no copy
     link: str | None  # a URL or a Sphinx label the image links to
     width: int | None = None  # px, as MediaWiki shows it; None: as wide as it is
@@ -201,7 +206,7 @@ class PageContext:
         figures."""
         raise NotImplementedError
 
-    def footnotes(self, list_number: int) -> list[tuple[str, list]]:  # pragma: no cover
+    def footnotes(self, list_number: int) -> list[tuple[str, Blocks]]:  # pragma: no cover
         raise NotImplementedError
 
     def warn(self, kind: str, message: str, needle: str = "") -> None:  # pragma: no cover
@@ -224,7 +229,7 @@ SPAN_TAGS = {
     "gallery": "", "poem": "", "math": "", "syntaxhighlight": "", "source": "",
 }  # fmt: skip
 #: HTML tags pandoc leaves raw when they have attributes, to the nodes they mean.
-SEMANTIC_TAGS: dict[str, Callable[[list], dict]] = {
+SEMANTIC_TAGS: dict[str, Callable[[Inlines], Inline]] = {
     "b": lambda inner: {"t": "Strong", "c": inner},
     "strong": lambda inner: {"t": "Strong", "c": inner},
     "i": lambda inner: {"t": "Emph", "c": inner},
@@ -256,7 +261,7 @@ class MystWriter:
         self.previous: str | None = None
         self.in_link = False  # writing a link's text
         self.cited: set[str] = set()  # footnote labels written so far
-        self.block_rules: dict[str, Callable[[object], str]] = {
+        self.block_rules: dict[str, Callable[[Any], str]] = {
             "Para": self.para,
             "Plain": self.para,
             "Header": self.header,
@@ -275,7 +280,7 @@ class MystWriter:
             "RawBlock": self.raw_block,
             "Null": lambda _: "",
         }
-        self.inline_rules: dict[str, Callable[[object], str]] = {
+        self.inline_rules: dict[str, Callable[[Any], str]] = {
             "Str": self.str_,
             "Space": lambda _: " ",
             "SoftBreak": lambda _: " ",
@@ -301,18 +306,18 @@ class MystWriter:
 
     # blocks
 
-    def document(self, blocks: list) -> str:
+    def document(self, blocks: Blocks) -> str:
         text = self.blocks(blocks).strip("\n")
         # A transition may not end the document either: the last one becomes a drawn rule.
         if text.endswith(_TRANSITION):
             text = text[: -len(_TRANSITION)] + HORIZONTAL_RULE
         return text.replace(_TRANSITION, "---") + "\n"
 
-    def blocks(self, blocks: list) -> str:
+    def blocks(self, blocks: Blocks) -> str:
         parts = [self.block(b) for b in blocks]
         return "\n\n".join(p for p in parts if p.strip())
 
-    def block(self, node: dict) -> str:
+    def block(self, node: Node) -> str:
         rule = self.block_rules.get(node["t"])
         if rule is None:
             self.ctx.warn("markup", f"pandoc block {node['t']!r} is not supported")
@@ -332,12 +337,12 @@ class MystWriter:
             return HORIZONTAL_RULE
         return _TRANSITION
 
-    def para(self, inlines: list) -> str:
+    def para(self, inlines: Inlines) -> str:
         if _is_preformatted(inlines):
             return self.code_block([["", [], []], _preformatted_text(inlines)])
         # A <references /> list and display math stand on their own, between the text.
         out: list[str] = []
-        run: list = []
+        run: Inlines = []
 
         def flush() -> None:
             text = escape_line_starts(self.inlines(_trim(run))).strip()
@@ -379,7 +384,7 @@ class MystWriter:
             out.append(indent(body, "    ", first=f"[^{label}]: "))
         return "\n\n".join(out)
 
-    def header(self, content: list) -> str:
+    def header(self, content: Content) -> str:
         level, _attr, inlines = content
         text = escape_line_starts(self.inlines(inlines)).replace("\\\n", " ").strip()
         label = self.ctx.heading_label(self.heading_count)
@@ -391,7 +396,7 @@ class MystWriter:
         target = f"({label})=\n" if label else ""
         return f"{target}{'#' * effective} {text}"
 
-    def _item_body(self, blocks: list) -> str:
+    def _item_body(self, blocks: Blocks) -> str:
         """A list item's blocks; a leading Plain keeps the item (and its list) tight."""
         self.nesting += 1
         parts = [(b["t"], self.block(b)) for b in blocks]
@@ -407,7 +412,7 @@ class MystWriter:
             previous = kind
         return out
 
-    def _list_items(self, items: list, markers: Iterator[str]) -> str:
+    def _list_items(self, items: Content, markers: Iterator[str]) -> str:
         out = []
         for item in items:
             marker = next(markers)
@@ -418,13 +423,13 @@ class MystWriter:
         loose = any("\n\n" in o for o in out)
         return ("\n\n" if loose else "\n").join(out)
 
-    def bullet_list(self, items: list) -> str:
+    def bullet_list(self, items: Content) -> str:
         # Two lists in a row stay two lists when their bullets differ.
         self.bullet_flip = not self.bullet_flip
         bullet = "- " if self.bullet_flip else "* "
         return self._list_items(items, iter(lambda: bullet, None))
 
-    def ordered_list(self, content: list) -> str:
+    def ordered_list(self, content: Content) -> str:
         (start, _style, _delim), items = content
         self.bullet_flip = not self.bullet_flip
         delim = "." if self.bullet_flip else ")"
@@ -432,8 +437,8 @@ class MystWriter:
         numbers = (f"{start + i}{delim}".ljust(width) for i in range(len(items)))
         return self._list_items(items, numbers)
 
-    def definition_list(self, items: list) -> str:
-        out = []
+    def definition_list(self, items: Content) -> str:
+        out: list[str] = []
         for term, definitions in items:
             term_text = escape_line_starts(self.inlines(term)).replace("\\\n", " ").strip()
             self.nesting += 1
@@ -447,22 +452,23 @@ class MystWriter:
             out.append("\n".join(parts))
         return "\n\n".join(out)
 
-    def code_block(self, content: list) -> str:
+    def code_block(self, content: Content) -> str:
         (_id, classes, _kv), text = content
         language = next((c for c in classes if re.fullmatch(r"[A-Za-z0-9_+\-]{1,30}", c)), "")
         fence = code_fence(text)
         return f"{fence}{language}\n{text}\n{fence}"
 
-    def block_quote(self, blocks: list) -> str:
+    def block_quote(self, blocks: Blocks) -> str:
         self.nesting += 1
         body = self.blocks(blocks)
         self.nesting -= 1
         return indent(body, "> ") if body.strip() else ""
 
-    def raw_block(self, content: list) -> str:
+    def raw_block(self, content: Content) -> str:
         fmt, text = content
-        if fmt == "html" and _HTML_TAG.match(text.strip()):
-            name = _HTML_TAG.match(text.strip()).group(2).lower()
+        tag = _HTML_TAG.match(text.strip()) if fmt == "html" else None
+        if tag:
+            name = tag.group(2).lower()
             if name == "hr":
                 return self.rule(None)
             if name in SPAN_TAGS:
@@ -472,9 +478,9 @@ class MystWriter:
 
     # tables
 
-    def table(self, content: list) -> str:
+    def table(self, content: Content) -> str:
         _attr, caption, _colspecs, head, bodies, foot = content
-        rows: list[tuple[bool, list]] = []
+        rows: list[tuple[bool, Content]] = []
         for row in head[1]:
             rows.append((True, row[1]))
         for body in bodies:
@@ -495,10 +501,10 @@ class MystWriter:
         finally:
             self.nesting -= 1
 
-    def _cell_blocks(self, cell: list) -> list:
+    def _cell_blocks(self, cell: Content) -> Blocks:
         return cell[4]
 
-    def _pipe_table(self, rows: list, columns: int) -> str | None:
+    def _pipe_table(self, rows: list[tuple[bool, Content]], columns: int) -> str | None:
         header_rows = 0
         for is_head, _ in rows:
             if not is_head:
@@ -523,7 +529,7 @@ class MystWriter:
         lines.insert(1, "|" + "|".join(["---"] * columns) + "|")
         return "\n".join(lines)
 
-    def _list_table(self, rows: list, columns: int, caption: str) -> str:
+    def _list_table(self, rows: list[tuple[bool, Content]], columns: int, caption: str) -> str:
         out_rows = []
         header_rows = 0
         for is_head, _ in rows:
@@ -550,10 +556,10 @@ class MystWriter:
 
     # inlines
 
-    def inlines(self, nodes: list) -> str:
+    def inlines(self, nodes: Inlines) -> str:
         return "".join(self.inline(n) for n in self._pair_raw_inlines(nodes))
 
-    def inline(self, node: dict) -> str:
+    def inline(self, node: Node) -> str:
         rule = self.inline_rules.get(node["t"])
         if rule is None:
             self.ctx.warn("markup", f"pandoc inline {node['t']!r} is not supported")
@@ -606,7 +612,7 @@ class MystWriter:
         text, after = self.literal(text)
         return (inline_code(text) if text else "") + after
 
-    def wrap(self, delimiter: str, nodes: list) -> str:
+    def wrap(self, delimiter: str, nodes: Inlines) -> str:
         inner = self.inlines(nodes)
         stripped = inner.strip()
         if not stripped:
@@ -617,30 +623,30 @@ class MystWriter:
             stripped += " "
         return f"{lead}{delimiter}{stripped}{delimiter}{trail}"
 
-    def span(self, nodes: list, css_class: str) -> str:
+    def span(self, nodes: Inlines, css_class: str) -> str:
         inner = self.inlines(nodes)
         if not css_class or not inner.strip():
             return inner
         return f"[{inner}]{{.{css_class}}}"
 
-    def html_span(self, content: list) -> str:
+    def html_span(self, content: Content) -> str:
         (_id, classes, _kv), nodes = content
         if "kbd" in classes or "samp" in classes:
             return self.code(plain_text(nodes))
         return self.inlines(nodes)
 
-    def role(self, name: str, nodes: list) -> str:
+    def role(self, name: str, nodes: Inlines) -> str:
         text, after = self.literal(plain_text(nodes))
         if not text.strip():
             return after
         return "{" + name + "}" + inline_code(text) + after
 
-    def quoted(self, content: list) -> str:
+    def quoted(self, content: Content) -> str:
         kind, nodes = content
         quote_char = '"' if kind["t"] == "DoubleQuote" else "'"
         return f"{quote_char}{self.inlines(nodes)}{quote_char}"
 
-    def math(self, content: list) -> str:
+    def math(self, content: Content) -> str:
         _kind, tex = content  # display math outside a paragraph (a heading, a cell) is inline
         if self._unsafe_math(tex):
             return inline_code(tex)
@@ -658,7 +664,7 @@ class MystWriter:
             self.ctx.warn("unsafe", f"math with {reason} is shown as its source", tex[:40])
         return reason is not None
 
-    def raw_inline(self, content: list) -> str:
+    def raw_inline(self, content: Content) -> str:
         fmt, text = content
         if fmt == "mediawiki" and text.startswith("{{{"):
             return escape(text)  # a template's parameter, shown as such on the template's page
@@ -670,9 +676,9 @@ class MystWriter:
         self.ctx.warn("html", f"markup shown as text: {text[:60]!r}", text)
         return escape(text)
 
-    def _pair_raw_inlines(self, nodes: list) -> list:
+    def _pair_raw_inlines(self, nodes: Inlines) -> Inlines:
         """Turn ``<u>``…``</u>`` and the like into spans with a class."""
-        out: list = []
+        out: Inlines = []
         i = 0
         while i < len(nodes):
             node = nodes[i]
@@ -696,16 +702,16 @@ class MystWriter:
             i += 1
         return out
 
-    def link(self, content: list) -> str:
+    def link(self, content: Content) -> str:
         (_id, classes, _kv), text_nodes, (target, _title) = content
         shown = plain_text(text_nodes)
         if self.in_link:  # a link in a link's text: MediaWiki shows only its text
             return self.inlines(text_nodes)
         if "wikilink" not in classes and shown == target:
-            url, rest = self.literal_prefix(target)
+            head, rest = self.literal_prefix(target)
             if rest:  # a free URL runs on into a marker (an image after it): it ends there
                 attr = ["", classes, []]
-                return self.link([attr, [{"t": "Str", "c": url}], (url, "")]) + self.str_(rest)
+                return self.link([attr, [text_node(head)], (head, "")]) + self.str_(rest)
         if "wikilink" in classes and shown.startswith(":") and shown.replace(" ", "_") == target:
             text_nodes = [{"t": "Str", "c": shown[1:]}]  # [[:X]] shows as "X"
         self.in_link = True
@@ -737,7 +743,7 @@ class MystWriter:
             return f"[{text}]{{.wiki-selflink}}"
         return text
 
-    def image(self, content: list) -> str:
+    def image(self, content: Content) -> str:
         _attr, caption, (target, _title) = content
         self.ctx.warn("file", f"file {target!r} is not in the source", target)
         label = escape(f"File:{target}")
@@ -787,7 +793,7 @@ class MystWriter:
         fence = code_fence(body)
         return f"{fence}{{figure}} /{image.path}\n{body}\n{fence}"
 
-    def note(self, blocks: list) -> str:
+    def note(self, blocks: Blocks) -> str:
         self.ctx.warn("ref", "a footnote that is not a <ref> was kept inline")
         return (
             " ("
@@ -796,13 +802,13 @@ class MystWriter:
         )
 
 
-def table_grid(rows: list[list]) -> list[list]:
+def table_grid(rows: list[Content]) -> list[list[Content | None]]:
     """Pandoc's rows of cells laid out on a grid, as a browser lays out spans: each row a
     list of places, the cell that starts there, or ``None`` for a place a span covers."""
-    grid: list[list] = []
+    grid: list[list[Content | None]] = []
     below: dict[tuple[int, int], bool] = {}  # places taken by row spans from above
     for number, cells in enumerate(rows):
-        line: list = []
+        line: list[Content | None] = []
         for cell in cells:
             while below.get((number, len(line))):
                 line.append(None)
@@ -817,7 +823,7 @@ def table_grid(rows: list[list]) -> list[list]:
     return grid
 
 
-def _find_close(nodes: list, start: int, name: str) -> int | None:
+def _find_close(nodes: Inlines, start: int, name: str) -> int | None:
     depth = 0
     for j in range(start, len(nodes)):
         node = nodes[j]
@@ -835,7 +841,7 @@ def _find_close(nodes: list, start: int, name: str) -> int | None:
     return None
 
 
-def _is_preformatted(inlines: list) -> bool:
+def _is_preformatted(inlines: Inlines) -> bool:
     """pandoc reads MediaWiki's leading-space lines as code spans with line breaks."""
     kinds = {node["t"] for node in inlines}
     return (
@@ -846,7 +852,7 @@ def _is_preformatted(inlines: list) -> bool:
     )
 
 
-def _preformatted_text(inlines: list) -> str:
+def _preformatted_text(inlines: Inlines) -> str:
     lines = [""]
     for node in inlines:
         if node["t"] == "Code":
@@ -856,7 +862,7 @@ def _preformatted_text(inlines: list) -> str:
     return "\n".join(lines)
 
 
-def _trim(inlines: list) -> list:
+def _trim(inlines: Inlines) -> Inlines:
     while inlines and inlines[0]["t"] in {"Space", "SoftBreak", "LineBreak"}:
         inlines = inlines[1:]
     while inlines and inlines[-1]["t"] in {"Space", "SoftBreak", "LineBreak"}:
@@ -864,5 +870,5 @@ def _trim(inlines: list) -> list:
     return inlines
 
 
-def _caption_text(blocks: list) -> list:
+def _caption_text(blocks: Blocks) -> Inlines:
     return [n for b in blocks if b["t"] in {"Plain", "Para"} for n in b["c"]]

@@ -57,7 +57,9 @@ def read_navigation(
     size = 0
     # Depth first, in the order the tree is shown; each document's entries are gone
     # through once, at its first place (site.py nests every category in one parent only).
-    stack = [(doc, ()) for _, docs in reversed(top) for doc in reversed(docs)]
+    stack: list[tuple[str, tuple[str, ...]]] = [
+        (doc, ()) for _, docs in reversed(top) for doc in reversed(docs)
+    ]
     while stack:
         doc, path = stack.pop()
         size += 1

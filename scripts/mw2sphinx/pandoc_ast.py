@@ -20,6 +20,7 @@ import re
 import subprocess
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, NotRequired, TypeAlias, TypedDict
 
 import pypandoc
 
@@ -30,9 +31,42 @@ _SEPARATOR_RE = re.compile(r"MWxQzSEP(\d+)Q")
 PANDOC_FORMAT = "mediawiki-auto_identifiers"
 
 
+# --- pandoc's JSON AST ---------------------------------------------------------------
+
+
+class Node(TypedDict):
+    """One element of pandoc's JSON AST (``pandoc --to=json``): a block or an inline."""
+
+    #: its type: "Para", "Header", "Str", "Link", …
+    t: str
+    #: its content, if any ("Space" and "LineBreak" have none); its shape depends on ``t``,
+    #: as Text.Pandoc.Definition gives it: a string ("Str"), inlines ("Emph"), blocks
+    #: ("BlockQuote"), or a list of parts ("Link": attributes, inlines, target).
+    c: NotRequired[Any]
+
+
+Block: TypeAlias = Node
+Inline: TypeAlias = Node
+Blocks: TypeAlias = list[Block]
+Inlines: TypeAlias = list[Inline]
+#: A node's content where it is a list of parts (``node["c"]`` of a "Link", "Table", …).
+Content: TypeAlias = list[Any]
+#: Attributes: [identifier, [class, …], [[key, value], …]].
+Attr: TypeAlias = list[Any]
+NO_ATTR: Attr = ["", [], []]
+
+
+def text_node(text: str) -> Inline:
+    return {"t": "Str", "c": text}
+
+
+def para(inlines: Inlines) -> Block:
+    return {"t": "Para", "c": inlines}
+
+
 @dataclasses.dataclass(frozen=True)
 class Parsed:
-    blocks: list  # pandoc AST blocks
+    blocks: Blocks
     error: str | None = None
 
 
@@ -63,7 +97,7 @@ def workers() -> int:
         return os.cpu_count() or 1
 
 
-def _run(text: str) -> list:
+def _run(text: str) -> Blocks:
     process = subprocess.run(
         [_pandoc(), f"--from={PANDOC_FORMAT}", "--to=json"],
         input=text.encode("utf-8"),
@@ -81,14 +115,15 @@ def _run(text: str) -> list:
             or "pandoc failed"
         ) from None
     try:
-        return json.loads(process.stdout)["blocks"]
+        blocks: Blocks = json.loads(process.stdout)["blocks"]
+        return blocks
     except RecursionError:
         raise PandocError("markup nested too deeply") from None
 
 
-def _split(blocks: list, count: int) -> list[list] | None:
+def _split(blocks: Blocks, count: int) -> list[Blocks] | None:
     """Cut the blocks at the separators; ``None`` if any separator went missing."""
-    parts: list[list] = [[]]
+    parts: list[Blocks] = [[]]
     expected = 0
     for block in blocks:
         if block["t"] == "Para" and len(block["c"]) == 1 and block["c"][0]["t"] == "Str":
@@ -158,19 +193,19 @@ class ReadCache:
         """Whether the next run needs another cache than the one this run read."""
         return self._new != self._old
 
-    def get(self, fragment: str) -> list | None:
+    def get(self, fragment: str) -> Blocks | None:
         key = self.key(fragment)
         text = self._old.get(key)
         if text is None:
             return None
         try:
-            blocks = json.loads(text)
+            blocks: Blocks = json.loads(text)
         except (ValueError, RecursionError):
             return None
         self._new[key] = text
         return blocks
 
-    def put(self, fragment: str, blocks: list) -> None:
+    def put(self, fragment: str, blocks: Blocks) -> None:
         try:
             text = json.dumps(blocks, ensure_ascii=False, separators=(",", ":"))
         except (ValueError, RecursionError):
@@ -257,7 +292,7 @@ _ERROR_LINE = re.compile(r"line (\d+), column (\d+)")
 
 @dataclasses.dataclass(frozen=True)
 class Recovered:
-    blocks: list
+    blocks: Blocks
     #: what was done, for the report: "repaired", or the number of pieces shown as text.
     how: str
     literal_pieces: list[str]
@@ -313,12 +348,12 @@ def recover(text: str, error: str) -> Recovered:
         except PandocError:
             pass
     pieces = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
-    blocks: list = []
+    blocks: Blocks = []
     literal: list[str] = []
     for piece, parsed in zip(pieces, parse_fragments([repair(p) for p in pieces]), strict=True):
         if parsed.error is None:
             blocks.extend(parsed.blocks)
         else:
             literal.append(piece)
-            blocks.append({"t": "Para", "c": [{"t": "Str", "c": piece}]})
+            blocks.append(para([text_node(piece)]))
     return Recovered(blocks, f"{len(literal)} of {len(pieces)} pieces as text", literal, error_line)

@@ -46,7 +46,7 @@ _BINARY = {
     "fmod": (7, lambda a, b: math.fmod(a, b) if b else _zero()),
     "^": (8, lambda a, b: _power(a, b)),
 }
-_UNARY = {
+_UNARY: dict[str, Callable[[float], float]] = {
     "not": lambda a: float(not a),
     "trunc": math.trunc,
     "floor": math.floor,
@@ -215,10 +215,10 @@ def _equal(left: str, right: str) -> bool:
 def _switch(first: str, args: list[str], expand: Expand, **_) -> str:
     value = expand(first).strip()
     found = False
-    default = None
+    default: str | None = None
     for index, raw in enumerate(args):
         if "=" in raw and not _inside_braces(raw):
-            key, _, result = raw.partition("=")
+            key, _eq, result = raw.partition("=")
             key_value = expand(key).strip()
             if found or _equal(key_value, value):
                 return expand(result).strip()

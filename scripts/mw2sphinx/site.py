@@ -117,7 +117,7 @@ def build_tree(
             categories[page.title.full] = Category(page.title, page.docname, page, [], [])
     for name, docname in category_docnames.items():
         if name not in categories:
-            categories[name] = Category(namespaces.title(name), docname, None, [], [])
+            categories[name] = Category(namespaces.page(name), docname, None, [], [])
     for page in pages:
         for name, key in dict(page.categories).items():  # the last sort key wins
             sort_key = key or page.sort_key or page.title.text
@@ -125,7 +125,7 @@ def build_tree(
                 categories[name].subcategories.append((sort_key, page.title.full))
             elif page.docname != "index":
                 categories[name].members.append((sort_key, page.docname))
-    files: dict[str, str] = {}
+    files: dict[str, str | bytes] = {}
     for page in pages:
         if page.title.namespace == t.CATEGORY:
             continue
@@ -157,7 +157,8 @@ def build_tree(
     files["_wiki/report.json"] = report_json
     for title, place in sorted((media or {}).items()):
         local = (media_sources or {}).get(title) or wiki.files[title].path
-        files[place] = Path(local).read_bytes()
+        if local is not None:
+            files[place] = Path(local).read_bytes()
     return files
 
 

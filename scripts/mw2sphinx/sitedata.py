@@ -128,7 +128,11 @@ class SiteData:
                         continue
                     entries = found.setdefault(target, {})
                     previous = entries.get(source.title, Backlink(source.title, source.docname))
-                    entries[source.title] = dataclasses.replace(previous, **{kind: True})
+                    entries[source.title] = (
+                        dataclasses.replace(previous, link=True)
+                        if kind == "link"
+                        else dataclasses.replace(previous, transclusion=True)
+                    )
         return {
             target: tuple(sorted(entries.values(), key=lambda b: (b.title.casefold(), b.title)))
             for target, entries in found.items()

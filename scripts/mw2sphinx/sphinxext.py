@@ -163,10 +163,11 @@ def site_data(app: Sphinx) -> tuple[SiteData, dict[str, PageInfo]]:
 
 
 def _env_data(env: BuildEnvironment) -> tuple[dict[str, PageInfo], dict[str, tuple[str, str]]]:
-    if not hasattr(env, "wiki_pages"):
-        env.wiki_pages = {}  # docname -> PageInfo
-        env.wiki_extracts = {}  # docname -> (title, the start of its text)
-    return env.wiki_pages, env.wiki_extracts
+    # kept on the environment (pickled with it, merged from parallel readers)
+    pages: dict[str, PageInfo] = env.__dict__.setdefault("wiki_pages", {})  # docname ->
+    # docname -> (title, the start of its text)
+    extracts: dict[str, tuple[str, str]] = env.__dict__.setdefault("wiki_extracts", {})
+    return pages, extracts
 
 
 def is_web_site(builder: Builder | type[Builder]) -> bool:
@@ -245,8 +246,9 @@ def purge_doc(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
 def merge_info(
     app: Sphinx, env: BuildEnvironment, docnames: Set[str], other: BuildEnvironment
 ) -> None:
-    for data, theirs in zip(_env_data(env), _env_data(other), strict=True):
-        data.update({d: v for d, v in theirs.items() if d in docnames})
+    (pages, extracts), (their_pages, their_extracts) = _env_data(env), _env_data(other)
+    pages.update({d: v for d, v in their_pages.items() if d in docnames})
+    extracts.update({d: v for d, v in their_extracts.items() if d in docnames})
 
 
 def outdated_docs(
@@ -279,7 +281,7 @@ class MarkRedLinks(SphinxPostTransform):
     def run(self, **kwargs: Any) -> None:
         for node in list(self.document.findall(nodes.inline)):
             if "wiki-redlink" in node["classes"] and not isinstance(node, redlink):
-                new = redlink(node.rawsource, *node.children, **node.attributes)
+                new = redlink(node.rawsource, "", *node.children, **node.attributes)
                 node.replace_self(new)
 
 
@@ -497,7 +499,7 @@ def add_assets(app: Sphinx) -> None:
     app.add_css_file("wiki-site.css")
     config = WikiConfig.from_sphinx(app.config)
     random_docname = site_data(app)[0].special.get("random", "")
-    attributes = {
+    attributes: dict[str, Any] = {
         "data-random-page": app.builder.get_target_uri(random_docname)
         if config.random_page and random_docname
         else "",

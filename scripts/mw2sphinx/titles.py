@@ -186,6 +186,13 @@ class Namespaces:
             return None
         return parsed
 
+    def page(self, name: str) -> Title:
+        """The title of a page the wiki has: the sources keep only valid titles."""
+        title = self.title(name)
+        if title is None:
+            raise ValueError(f"{name!r} is not a valid page title")
+        return title
+
 
 def special_docname(title: Title) -> str | None:
     """The document of a ``Special:`` page the site has, if it has it."""

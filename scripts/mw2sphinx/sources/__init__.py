@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 from ..model import SiteInfo, Wiki
 from .api import read_api
@@ -23,7 +24,7 @@ def open_source(
     spec: str,
     *,
     site: SiteInfo,
-    overrides: dict[str, str] | None = None,
+    overrides: dict[str, str | None] | None = None,
     progress: bool = False,
 ) -> Wiki:
     """Read the wiki named by ``spec``: a folder, an XML export, or an ``http(s)`` API URL.
@@ -32,9 +33,9 @@ def open_source(
     cannot say (a folder without a manifest); ``overrides`` (``name``, ``article_url``,
     ``main_page``) win over both.
     """
-    overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
+    given: dict[str, Any] = {k: v for k, v in (overrides or {}).items() if v is not None}
     if spec.startswith(("http://", "https://")):
-        return _override(read_api(spec, progress=progress), overrides)
+        return _override(read_api(spec, progress=progress), given)
     path = Path(spec)
     if not path.exists():
         raise SourceError(f"{spec}: no such file or folder")
@@ -43,20 +44,20 @@ def open_source(
             manifest = read_manifest(path)
         except ManifestError as error:
             raise SourceError(f"{path / 'snapshot.json'}: {error}") from None
-        folder_site = dataclasses.replace(manifest.site if manifest else site, **overrides)
+        folder_site = dataclasses.replace(manifest.site if manifest else site, **given)
         try:
             return read_folder(path, site=folder_site, manifest=manifest)
         except OSError as error:
             raise SourceError(f"{spec}: cannot be read ({error.strerror or error})") from None
     if is_export(path):
-        return _override(read_xml_export(path, default_site=site), overrides)
+        return _override(read_xml_export(path, default_site=site), given)
     raise SourceError(
         f"{spec}: not a folder of .mediawiki files, an XML export (.xml, .xml.gz, .xml.bz2) "
         "or an API URL"
     )
 
 
-def _override(wiki: Wiki, overrides: dict[str, str]) -> Wiki:
+def _override(wiki: Wiki, overrides: dict[str, Any]) -> Wiki:
     if not overrides:
         return wiki
     return dataclasses.replace(wiki, site=dataclasses.replace(wiki.site, **overrides))

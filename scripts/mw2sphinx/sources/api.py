@@ -10,6 +10,7 @@ requests in flight). What changed since a time comes from ``list=recentchanges``
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable, Iterator, Mapping
 from urllib.parse import urlsplit
 
@@ -83,7 +84,9 @@ def probe(client: ApiClient, *, oldest_change: bool = False) -> Remote:
         )
     answer = client.call(params, what="site info", probe=True)
     query = answer.get("query")
-    general = query.get("general") if isinstance(query, dict) else None
+    if not isinstance(query, dict):
+        query = {}
+    general = query.get("general")
     if not isinstance(general, dict) or "sitename" not in general:
         raise SourceError(f"{client.api_url}: not a MediaWiki API (no site info in its answer)")
     changes = query.get("recentchanges") or []
@@ -254,11 +257,11 @@ def titles_to_read(
     import or merge always does (for a move, both the old and the new title).
     """
     wanted = set(namespaces)
-    result = set()
+    result: set[str] = set()
     for change in changes:
         kind = change.get("type")
-        title, namespace = change.get("title"), change.get("ns")
-        if kind in {"edit", "new"}:
+        title, namespace = str(change.get("title") or ""), change.get("ns")
+        if kind in {"edit", "new"} and title:
             stored = revisions.get(title) or 0
             if namespace in wanted and (change.get("revid") or 0) > stored:
                 result.add(title)
@@ -267,7 +270,7 @@ def titles_to_read(
                 result.add(title)
             params = change.get("logparams") or {}
             if params.get("target_ns") in wanted and params.get("target_title"):
-                result.add(params["target_title"])
+                result.add(str(params["target_title"]))
     return result
 
 
@@ -301,7 +304,7 @@ def read_api(
         return records
 
     try:
-        chains = client.parallel([lambda ns=ns: chain(ns) for ns in remote.namespaces])
+        chains = client.parallel([functools.partial(chain, ns) for ns in remote.namespaces])
     finally:
         bar.close()
     return wiki_from_records(remote.site, [r for records in chains for r in records], client=client)

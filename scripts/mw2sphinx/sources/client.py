@@ -197,8 +197,8 @@ class ApiClient:
         try:
             done, _ = futures.wait(running, return_when=futures.FIRST_EXCEPTION)
             for future in running:
-                if future in done and future.exception() is not None:
-                    raise future.exception()
+                if future in done and (error := future.exception()) is not None:
+                    raise error
             return [future.result() for future in running]
         except BaseException:
             self._stopped.set()
@@ -361,6 +361,7 @@ def _describe(error: BaseException) -> str:
     if isinstance(error, urllib.error.URLError) and error.reason:
         reason = error.reason
         return getattr(reason, "strerror", None) or str(reason)
-    if isinstance(error, TimeoutError | HTTPException) or not getattr(error, "strerror", None):
+    strerror = getattr(error, "strerror", None)
+    if isinstance(error, TimeoutError | HTTPException) or not strerror:
         return str(error) or type(error).__name__
-    return error.strerror
+    return str(strerror)

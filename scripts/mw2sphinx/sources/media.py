@@ -11,6 +11,7 @@ would leave the hosts the API named; each refusal is a :class:`SourceError` sayi
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -239,9 +240,9 @@ def fetch_wanted(
     copy is current); others are asked for. ``names``: title -> the safe file name to
     store it under. The hosts the API names in its URLs may be downloaded from.
     """
-    wanted = {w.title: w for w in wanted}
-    files = {title: known[title] for title in wanted if title in known and known[title].url}
-    missing = sorted(set(wanted) - set(files))
+    by_title = {w.title: w for w in wanted}
+    files = {title: known[title] for title in by_title if title in known and known[title].url}
+    missing = sorted(set(by_title) - set(files))
     for title, info in file_info(client, missing).items():
         files[title] = _wiki_file(title, info)
     problems = {title: "is not on the wiki" for title in missing if title not in files}
@@ -250,7 +251,7 @@ def fetch_wanted(
     downloads: list[tuple[str, WikiFile, int | None]] = []
     for title in sorted(files):
         file = files[title]
-        width = _download_width(wanted[title].width, file)
+        width = _download_width(by_title[title].width, file)
         if _cached(dest, cache.get(title), file, width):
             result.files[title] = _with_path(file, dest / CACHE_FOLDER / cache[title].file)
             result.reused += 1
@@ -285,7 +286,7 @@ def fetch_wanted(
         result.downloaded += 1
 
     # Each job catches its own failure: one refused file never stops the others.
-    client.parallel([lambda d=d: job(*d) for d in downloads])
+    client.parallel([functools.partial(job, *d) for d in downloads])
     used = {entry.file for title, entry in cache.items() if title in result.files}
     cache = {title: entry for title, entry in cache.items() if title in result.files}
     _prune(dest / CACHE_FOLDER, used)

@@ -20,6 +20,7 @@ import argparse
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import os
 import shutil
 import sys
@@ -332,7 +333,7 @@ def _read_all(client: ApiClient, staging: _Staging, namespaces: Iterable[int], b
                 staging.put(record)
             bar.add(len(batch))
 
-    client.parallel([lambda ns=ns: chain(ns) for ns in namespaces])
+    client.parallel([functools.partial(chain, ns) for ns in namespaces])
 
 
 def _read_titles(client: ApiClient, staging: _Staging, titles: set[str], bar) -> None:
@@ -345,7 +346,7 @@ def _read_titles(client: ApiClient, staging: _Staging, titles: set[str], bar) ->
                 staging.put(record)
             bar.add(len(batch))
 
-    client.parallel([lambda chunk=chunk: job(chunk) for chunk in chunks])
+    client.parallel([functools.partial(job, chunk) for chunk in chunks])
 
 
 def _resolve(client: ApiClient, staging: _Staging) -> None:
@@ -387,7 +388,7 @@ def _download_files(client: ApiClient, staging: _Staging, bar: Progress) -> int:
         staging.files[title] = dataclasses.replace(file, path=path)
         bar.add()
 
-    client.parallel([lambda w=w: job(*w) for w in wanted])
+    client.parallel([functools.partial(job, *w) for w in wanted])
     return len(wanted)
 
 

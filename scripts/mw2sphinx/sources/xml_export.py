@@ -20,7 +20,7 @@ import xml.etree.ElementTree as ET
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from ..model import Page, SiteInfo, SourceFailure, Wiki, WikiFile
@@ -66,9 +66,9 @@ def _open(path: Path) -> BinaryIO:
     with path.open("rb") as probe:
         magic = probe.read(3)
     if magic[:2] == b"\x1f\x8b":
-        return gzip.open(path, "rb")
+        return gzip.GzipFile(path, "rb")  # type: ignore[return-value]  # a BinaryIO
     if magic == b"BZh":
-        return bz2.open(path, "rb")
+        return bz2.BZ2File(path, "rb")  # type: ignore[return-value]  # a BinaryIO
     return path.open("rb")
 
 
@@ -112,15 +112,20 @@ def _child(element: ET.Element, name: str) -> ET.Element | None:
     return None
 
 
+def _events(parser: ET.XMLPullParser[ET.Element]) -> Iterator[tuple[str, ET.Element]]:
+    # start and end events only: each comes with its element
+    return cast(Iterator[tuple[str, ET.Element]], parser.read_events())
+
+
 def _read(stream: BinaryIO, spec: str, *, default_site: SiteInfo) -> Wiki:
-    parser = ET.XMLPullParser(events=("start", "end"))
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
     state = _State(spec, default_site)
     for chunk in _chunks(stream, spec):
         parser.feed(chunk)
-        for event, element in parser.read_events():
+        for event, element in _events(parser):
             state.handle(event, element)
     parser.close()
-    for event, element in parser.read_events():
+    for event, element in _events(parser):
         state.handle(event, element)
     if state.root is None:
         raise SourceError(f"{spec}: not a MediaWiki XML export (empty)")
@@ -233,7 +238,9 @@ class _State:
         # Since schema 0.4 the export says which pages are redirects; before, the text does.
         if redirect is not None or (self.version < 4 and target is not None):
             self.pages.pop(title.full, None)
-            self.redirects[title.full] = target or redirect.get("title", "")
+            self.redirects[title.full] = target or (
+                (redirect.get("title") or "") if redirect is not None else ""
+            )
             return
         self.redirects.pop(title.full, None)
         self.pages[title.full] = Page(
