@@ -1,0 +1,89 @@
+"""MediaWiki's parser tests through the converter (tests/conformance.py), as a ratchet.
+
+The whole judged suite (about 1,400 cases) is converted as one wiki and built with
+``sphinx-build -W -n --keep-going``; the test fails when a case listed in
+``conformance_passing.txt`` no longer comes through whole, or when a case not listed in
+``conformance_warnings.txt`` gives a Sphinx warning or crashes the converter. After a fix,
+``python tests/conformance.py --update`` rewrites both lists (check the diff: cases may only
+join the passing list and leave the warning list).
+"""
+
+from __future__ import annotations
+
+import conformance
+import pytest
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not conformance.PARSER_TESTS.is_dir(), reason="MediaWiki's parser tests are not there"
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    data = conformance.run(out=tmp_path_factory.mktemp("conformance"))
+    return {entry["case"]: entry for entry in data["results"]}
+
+
+def test_every_listed_case_exists(results: dict) -> None:
+    listed = conformance.load_list(conformance.PASSING) | conformance.load_list(
+        conformance.WARNINGS
+    )
+    assert listed - set(results) == set(), "listed cases the suite no longer has"
+    assert set(conformance.load_known()) - set(results) == set()
+
+
+def test_passing_cases_still_pass(results: dict) -> None:
+    regressed = {
+        name: {k: results[name].get(k) for k in ("recall", "links", "redlinks", "external",
+                                                 "headings", "missing", "sphinx_warnings")}
+        for name in sorted(conformance.load_list(conformance.PASSING))
+        if name in results and not (results[name]["whole"] and not results[name]["sphinx_warnings"])
+    }  # fmt: skip
+    assert regressed == {}
+
+
+def test_no_new_sphinx_warnings_or_crashes(results: dict) -> None:
+    allowed = conformance.load_list(conformance.WARNINGS)
+    new = {
+        name: entry["crash"] or entry["sphinx_warnings"]
+        for name, entry in sorted(results.items())
+        if (entry["sphinx_warnings"] or entry["crash"]) and name not in allowed
+    }
+    assert new == {}
+
+
+def test_options_and_left_out_cases() -> None:
+    """The options parser and the reasons for leaving cases out, on the forms the files use."""
+    options = conformance.parse_options(
+        'parsoid={\n "modes": ["wt2html"]\n}\ntitle=[[Foo bar]] language=is cat\n'
+        "thumbsize=100 parsoid-compatible=wt2html,wt2wt"
+    )
+    assert options == {
+        "parsoid": '{\n "modes": ["wt2html"]\n}',
+        "title": "Foo bar",
+        "language": "is",
+        "cat": True,
+        "thumbsize": "100",
+        "parsoid-compatible": ["wt2html", "wt2wt"],
+    }
+    case = conformance.Case("x.txt", "n", 1, {}, {"wikitext": "a", "html/php": "<p>a</p>"})
+    assert conformance.left_out(case) is None
+    assert (
+        conformance.left_out(conformance.Case("x.txt", "n", 1, {"pst": True}, case.sections))
+        == "special-mode"
+    )
+    assert (
+        conformance.left_out(
+            conformance.Case("x.txt", "n", 1, {}, {"wikitext": "a", "html/parsoid": "<p>a</p>"})
+        )
+        == "parsoid-only"
+    )
+    assert (
+        conformance.left_out(
+            conformance.Case("x.txt", "n", 1, {}, {"wikitext": "<tag>a</tag>", "html": "x"})
+        )
+        == "hook"
+    )
