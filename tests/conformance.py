@@ -455,6 +455,7 @@ def _convert(wiki, dest: Path):
         redirects=redirects,
         report_json=report.to_json(),
         media=index.media,
+        media_sources=index.media_sources,
     )
     write_tree(files, dest)
     return pages
