@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from mw2sphinx import titles as t
-from mw2sphinx.convert import convert_wiki
 from mw2sphinx.model import Page, SiteInfo, Wiki
-from mw2sphinx.site import build_tree, write_tree
+from mw2sphinx.pipeline import convert_tree
+from mw2sphinx.site import write_tree
 from mw2sphinx.sphinxext import WikiConfig, page_extract
 from wikis import FIXTURES, convert, unpack, write_conf_shim
 
@@ -235,18 +234,7 @@ def test_category_members_follow_sort_keys_and_subcategories_are_listed(tmp_path
 
 
 def write_wiki(wiki: Wiki, dest: Path) -> Path:
-    namespaces = t.Namespaces(wiki.site)
-    pages, index = convert_wiki(wiki, namespaces=namespaces)
-    categories = {k: v for k, v in index.docnames.items() if v.startswith("categories/")}
-    files = build_tree(
-        pages,
-        wiki=wiki,
-        namespaces=namespaces,
-        category_docnames=categories,
-        redirects={},
-        report_json="{}",
-    )
-    write_tree(files, dest)
+    write_tree(convert_tree(wiki)[0], dest)
     return dest
 
 

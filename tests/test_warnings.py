@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
 from mw2sphinx import titles as t
 from mw2sphinx.convert import convert_wiki
 from mw2sphinx.model import Page, SiteInfo, Wiki
+from mw2sphinx.report import MEANINGS, Kind, Report, WikiWarning
 
 SITE = SiteInfo(name="Warning Wiki")
 
@@ -56,3 +60,16 @@ def test_unsupported_parser_function_is_a_placeholder_and_a_warning():
     page, warnings = warnings_of("{{#invoke:Module|main}}")
     assert ("parser-function", 1) in warnings
     assert "wiki-missing-template" in page.markdown
+
+
+def test_warning_kinds_are_the_enum_and_the_report_says_what_each_means():
+    assert set(MEANINGS) == set(Kind)
+    with pytest.raises(ValueError):
+        WikiWarning("Page", None, "no-such-kind", "a typo in a kind")  # type: ignore[arg-type]
+    read_back = WikiWarning("Page", 3, "ref", "from report.json")  # type: ignore[arg-type]
+    assert read_back.kind is Kind.REF and str(read_back) == "Page:3: from report.json [wiki.ref]"
+    report = Report()
+    report.extend([read_back, WikiWarning("Page", None, Kind.LINK, "a link")])
+    data = json.loads(report.to_json())
+    assert data["warnings_by_kind"] == {"link": 1, "ref": 1}
+    assert data["kinds"] == {"link": MEANINGS[Kind.LINK], "ref": MEANINGS[Kind.REF]}

@@ -60,18 +60,6 @@ def convert(source: Path, dest: Path, *args: str) -> int:
 
 def tree_of(wiki) -> dict[str, str | bytes]:
     """Convert a wiki in memory: every file of its site tree (as the command line writes it)."""
-    from mw2sphinx import titles
-    from mw2sphinx.convert import convert_wiki
-    from mw2sphinx.site import build_tree
+    from mw2sphinx.pipeline import convert_tree
 
-    namespaces = titles.Namespaces(wiki.site)
-    pages, index = convert_wiki(wiki, namespaces=namespaces)
-    return build_tree(
-        pages,
-        wiki=wiki,
-        namespaces=namespaces,
-        category_docnames={k: v for k, v in index.docnames.items() if v.startswith("categories/")},
-        redirects={},
-        report_json="",
-        media=index.media,
-    )
+    return convert_tree(wiki)[0]

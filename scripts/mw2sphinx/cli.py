@@ -9,13 +9,13 @@ import time
 from pathlib import Path
 
 from . import __version__
-from . import titles as t
-from .convert import FileFetcher, convert_wiki
+from .convert import FileFetcher
 from .files import media_paths
 from .model import SiteInfo, Wiki, WikiFile
 from .pandoc_ast import ReadCache, pandoc_version
-from .report import Report, WikiWarning
-from .site import TreeError, build_tree, write_tree
+from .pipeline import convert_tree
+from .report import WikiWarning
+from .site import TreeError, write_tree
 from .sources import SourceError, open_source
 from .sources.client import ApiClient
 from .sources.media import MAX_FILE_BYTES, Fetched, Wanted, fetch_wanted, safe_name
@@ -138,19 +138,6 @@ def parser(prog: str = "mw2sphinx convert") -> argparse.ArgumentParser:
     return p
 
 
-def licence_warnings(site: SiteInfo, *, source: str) -> list[WikiWarning]:
-    """No licence known: the site cannot credit the wiki as its licence asks, and none is
-    made up."""
-    if site.rights_text or site.rights_url:
-        return []
-    message = (
-        "the source names no licence for the wiki's text: the site and the books state none; "
-        "give --rights-text and --rights-url (or wiki_license_text and wiki_license_url in "
-        "conf.py)"
-    )
-    return [WikiWarning(source, None, "licence", message)]
-
-
 COMMANDS = {
     "convert": "convert a wiki into a Sphinx source tree of MyST pages",
     "fetch": "store a live wiki as a folder in the mirror layout, or bring one up to date",
@@ -212,51 +199,14 @@ def convert_main(
     except SourceError as error:
         print(f"error: {error}" + (f"; {source_hint}" if source_hint else ""), file=sys.stderr)
         return 1
-    namespaces = t.Namespaces(wiki.site)
     cache = load_read_cache(Path(args.dest))
     fetched = Fetched({}, {})
-    pages, index = convert_wiki(
+    files, report = convert_tree(
         wiki,
-        namespaces=namespaces,
+        source=args.source,
         progress=not args.quiet and sys.stderr.isatty(),
         cache=cache,
         fetch_files=_file_fetcher(args, wiki, Path(args.dest), fetched),
-    )
-    report = Report(
-        pages=sum(1 for p in pages if p.title.namespace != t.CATEGORY),
-        categories=sum(1 for p in pages if p.title.namespace == t.CATEGORY),
-        redirects=len(wiki.redirects),
-        failures=[{"origin": f.origin, "message": f.message} for f in wiki.failures],
-    )
-    for failure in wiki.failures:
-        report.warnings.append(WikiWarning(failure.origin, None, "source", failure.message))
-    report.extend(licence_warnings(wiki.site, source=args.source))
-    for page in pages:
-        report.extend(page.warnings)
-        for red in page.red_links:
-            report.red_links.setdefault(red, []).append(page.title.full)
-        if page.recovered:
-            report.recovered_pages.append(page.title.full)
-        for name in page.unknown_templates:
-            report.unknown_templates.setdefault(name, []).append(page.title.full)
-    category_docnames = {
-        title: docname
-        for title, docname in index.docnames.items()
-        if docname.startswith("categories/")
-    }
-    redirects = {}
-    for title, docname in index.redirect_docnames.items():
-        target = namespaces.parse(title)
-        redirects[title] = (docname, index.locate(target)[1] if target else None)
-    files = build_tree(
-        pages,
-        wiki=wiki,
-        namespaces=namespaces,
-        category_docnames=category_docnames,
-        redirects=redirects,
-        report_json=report.to_json(),
-        media=index.media,
-        media_sources=index.media_sources,
     )
     try:
         written, removed = write_tree(files, Path(args.dest))

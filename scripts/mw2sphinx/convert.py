@@ -33,7 +33,7 @@ from .myst import (
     safe_url,
 )
 from .pandoc_ast import Block, Blocks, ReadCache, para, parse_fragments, recover, text_node
-from .report import WikiWarning, find_line
+from .report import Kind, WikiWarning, find_line
 from .sources.progress import Progress
 
 # Markers start with a digit: a link trail ([[X]]s) takes the letters after a link, and
@@ -330,7 +330,7 @@ class _Extraction:
         self.pending: dict[str, list[tuple[str, str]]] = {}
         self.listed: set[tuple[str, str]] = set()
 
-    def warn(self, message: str, needle: str, kind: str = "ref") -> None:
+    def warn(self, message: str, needle: str, kind: Kind = Kind.REF) -> None:
         self.warnings.append(
             WikiWarning(self.title.full, find_line(self.text, needle), kind, message)
         )
@@ -423,7 +423,7 @@ class _Extraction:
         name = _tag_name(node)
         if not node.wiki_markup and name not in ALLOWED_TAGS:
             message = f"<{name}> is not allowed in wiki text; shown as text"
-            self.warn(message, str(node)[:40], kind="html")
+            self.warn(message, str(node)[:40], kind=Kind.HTML)
         if name == "ref":
             return self.cite(node)
         if name == "references":
@@ -474,7 +474,7 @@ def prepare_page(text: str, *, title: t.Title, namespaces: t.Namespaces) -> Prep
         parts.warn(message, "<ref")
     for line in unbalanced_lines:
         message = "bold or italics left open; closed at the end of the line"
-        parts.warnings.append(WikiWarning(title.full, line, "markup", message))
+        parts.warnings.append(WikiWarning(title.full, line, Kind.MARKUP, message))
     inside_lists = _list_defined_refs(code)
     for node in code.filter(recursive=True):
         if id(node) in inside_lists:
@@ -559,6 +559,19 @@ class SiteIndex:
     file_problems: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @property
+    def category_docnames(self) -> dict[str, str]:
+        """Category title -> docname, for every category page of the site."""
+        return {k: v for k, v in self.docnames.items() if v.startswith("categories/")}
+
+    def redirect_stubs(self) -> dict[str, tuple[str, str | None]]:
+        """Redirect title -> (the docname of its stub page, the label it leads to)."""
+        stubs = {}
+        for title, docname in self.redirect_docnames.items():
+            target = self.namespaces.parse(title)
+            stubs[title] = (docname, self.locate(target)[1] if target else None)
+        return stubs
+
+    @property
     def media_sources(self) -> dict[str, str]:
         """File title -> the local copy, for every file with a place in the tree."""
         return {title: str(self.files[title].path) for title in self.media}
@@ -601,7 +614,7 @@ class _Context(PageContext):
         self.red_links: set[str] = set()
         self.warnings: list[WikiWarning] = []
 
-    def warn(self, kind: str, message: str, needle: str = "") -> None:
+    def warn(self, kind: Kind, message: str, needle: str = "") -> None:
         line = find_line(self.page, needle) if needle else None
         self.warnings.append(WikiWarning(self.title.full, line, kind, message))
 
@@ -613,7 +626,7 @@ class _Context(PageContext):
         for key in self.prepared.lists[list_number]:
             blocks = self.ref_blocks.get(key)
             if blocks is None:
-                self.warn("ref", f"ref {key[1]!r} is cited but has no text", key[1])
+                self.warn(Kind.REF, f"ref {key[1]!r} is cited but has no text", key[1])
                 message = f"Reference \u201c{key[1]}\u201d has no text in the wiki."
                 blocks = [para([text_node(message)])]
             out.append((self.prepared.footnote_label(key), blocks))
@@ -657,7 +670,7 @@ class _Context(PageContext):
         path = self.index.media.get(use.title)
         if path is None:
             why = self.index.file_problems.get(use.title, "is not in the source")
-            self.warn("file", f"file {use.title!r} {why}", use.title.split(":")[-1])
+            self.warn(Kind.FILE, f"file {use.title!r} {why}", use.title.split(":")[-1])
             self.red_links.add(use.title)
         link = safe_url(use.link) if use.link else None
         if use.link and link is None:
@@ -691,7 +704,7 @@ class _Context(PageContext):
         index = self.index
         parsed = index.namespaces.parse(target.replace("_", " "))
         if parsed is None:
-            self.warn("link", f"link to {target!r} is not a valid title", target)
+            self.warn(Kind.LINK, f"link to {target!r} is not a valid title", target)
             return Resolved("text")
         if parsed.interwiki:
             url = t.interwiki_url(
@@ -798,13 +811,13 @@ def _expand_and_prepare(
     if len(text.encode("utf-8")) > MAX_PAGE_BYTES:
         text = text.encode("utf-8")[:MAX_PAGE_BYTES].decode("utf-8", "ignore")
         message = f"page longer than MediaWiki's {MAX_PAGE_BYTES // 1024} KiB; the rest is cut"
-        cut.append(WikiWarning(title.full, None, "limit", message))
+        cut.append(WikiWarning(title.full, None, Kind.LIMIT, message))
     expansion = expand_page(text, wiki=wiki, title=title, namespaces=namespaces)
     try:
         prepared = prepare_page(expansion.text, title=title, namespaces=namespaces)
     except RecursionError:
         message = "markup nested too deeply to read; shown as text"
-        cut.append(WikiWarning(title.full, None, "limit", message))
+        cut.append(WikiWarning(title.full, None, Kind.LIMIT, message))
         prepared = Prepared(
             "<nowiki>" + _html_escape(expansion.text) + "</nowiki>", [], {}, [], [], []
         )
@@ -916,7 +929,7 @@ def read_pages(
             blocks = fix.blocks
             line = _source_line(wiki.pages[name].text, fragment, fix.error_line)
             message = f"pandoc could not read the markup ({result.error}); {fix.how}"
-            read.errors.setdefault(name, []).append(WikiWarning(name, line, "markup", message))
+            read.errors.setdefault(name, []).append(WikiWarning(name, line, Kind.MARKUP, message))
         if piece.ref is not None:
             read.ref_blocks[name][piece.ref] = blocks
         elif piece.caption is not None:
@@ -1027,7 +1040,7 @@ def write_page(
     try:
         markdown = MystWriter(context).document(read.bodies[name])
     except RecursionError:
-        context.warn("limit", "markup nested too deeply to convert; shown as text")
+        context.warn(Kind.LIMIT, "markup nested too deeply to convert; shown as text")
         markdown = _literal(source)
         recovered = True
     known = index.docnames.keys()

@@ -16,7 +16,7 @@ from mwparserfromhell.nodes import Argument, Comment, Tag, Template, Text
 
 from . import parser_functions
 from .model import Wiki
-from .report import WikiWarning, line_of
+from .report import Kind, WikiWarning, line_of
 from .titles import TEMPLATE, Namespaces, Title
 
 MAX_DEPTH = 40
@@ -120,7 +120,7 @@ class _Context:
     #: line of the outermost template call, for warnings from inside it.
     stack_line: int | None = None
 
-    def warn(self, kind: str, message: str, line: int | None) -> None:
+    def warn(self, kind: Kind, message: str, line: int | None) -> None:
         self.result.warnings.append(WikiWarning(self.title.full, line, kind, message))
 
 
@@ -253,12 +253,12 @@ def _expand_template(node: Template, ctx: _Context, params, depth: int) -> str:
     page = ctx.wiki.pages.get(title.full)
     if page is None:
         if title.namespace == TEMPLATE:
-            ctx.warn("template-unknown", f"template {title.full!r} does not exist", line)
+            ctx.warn(Kind.TEMPLATE_UNKNOWN, f"template {title.full!r} does not exist", line)
             return _placeholder(ctx, title.full)
         return f"[[:{title.full}]]"  # MediaWiki shows a missing page as a red link
     if title.full in ctx.stack:
         ctx.warn(
-            "template-loop", f"transclusion loop: {' -> '.join(ctx.stack)} -> {title.full}", line
+            Kind.TEMPLATE_LOOP, f"transclusion loop: {' -> '.join(ctx.stack)} -> {title.full}", line
         )
         return f'<span class="error">Template loop detected: [[:{title.full}]]</span>'
     arguments = _arguments(node, ctx, params, depth)
@@ -295,7 +295,7 @@ def _call_function(
     arguments = [str(param) for param in node.params]
     result = parser_functions.call(function, first, arguments, expand, exists=exists)
     if result is None:
-        ctx.warn("parser-function", f"parser function {function!r} is not supported", line)
+        ctx.warn(Kind.PARSER_FUNCTION, f"parser function {function!r} is not supported", line)
         return _placeholder(ctx, f"{function}:{first.strip()}")
     return result
 
@@ -326,10 +326,10 @@ def expand_page(text: str, *, wiki: Wiki, title: Title, namespaces: Namespaces) 
     try:
         expanded = _expand(viewed, ctx, None, 0)
     except _Limit as error:
-        ctx.warn("template-limit", f"expansion stopped: {error}", None)
+        ctx.warn(Kind.TEMPLATE_LIMIT, f"expansion stopped: {error}", None)
         expanded = viewed
     except RecursionError:
-        ctx.warn("template-limit", "expansion stopped: markup nested too deeply", None)
+        ctx.warn(Kind.TEMPLATE_LIMIT, "expansion stopped: markup nested too deeply", None)
         expanded = viewed
     # Switches can come from transcluded text too.
     expanded, more = pull_switches(expanded.replace(HIDDEN_LT, "<").replace(HIDDEN_GT, ">"))

@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from .files import FileUse
 from .pandoc_ast import Blocks, Content, Inline, Inlines, Node, text_node
+from .report import Kind
 
 #: What MediaWiki links by default ($wgUrlProtocols): a URL must start with one of these,
 #: in any case. ``//`` (protocol-relative) is written as https.
@@ -209,7 +210,7 @@ class PageContext:
     def footnotes(self, list_number: int) -> list[tuple[str, Blocks]]:  # pragma: no cover
         raise NotImplementedError
 
-    def warn(self, kind: str, message: str, needle: str = "") -> None:  # pragma: no cover
+    def warn(self, kind: Kind, message: str, needle: str = "") -> None:  # pragma: no cover
         raise NotImplementedError
 
 
@@ -320,7 +321,7 @@ class MystWriter:
     def block(self, node: Node) -> str:
         rule = self.block_rules.get(node["t"])
         if rule is None:
-            self.ctx.warn("markup", f"pandoc block {node['t']!r} is not supported")
+            self.ctx.warn(Kind.MARKUP, f"pandoc block {node['t']!r} is not supported")
             return ""
         text = rule(node.get("c"))
         if not self.nesting and text.strip() and node["t"] not in {"Div", "Figure"}:
@@ -378,7 +379,7 @@ class MystWriter:
             if label not in self.cited:
                 # Its citation was lost on the way (docutils refuses an uncited footnote):
                 # the text stays in the list, as a paragraph.
-                self.ctx.warn("ref", f"footnote {label} has no citation left; shown as text")
+                self.ctx.warn(Kind.REF, f"footnote {label} has no citation left; shown as text")
                 out.append(body)
                 continue
             out.append(indent(body, "    ", first=f"[^{label}]: "))
@@ -473,7 +474,7 @@ class MystWriter:
                 return self.rule(None)
             if name in SPAN_TAGS:
                 return ""  # an allowed tag: its content is converted on its own
-        self.ctx.warn("html", f"markup shown as text: {text.strip()[:60]!r}", text.strip())
+        self.ctx.warn(Kind.HTML, f"markup shown as text: {text.strip()[:60]!r}", text.strip())
         return escape_line_starts(escape(text))
 
     # tables
@@ -562,7 +563,7 @@ class MystWriter:
     def inline(self, node: Node) -> str:
         rule = self.inline_rules.get(node["t"])
         if rule is None:
-            self.ctx.warn("markup", f"pandoc inline {node['t']!r} is not supported")
+            self.ctx.warn(Kind.MARKUP, f"pandoc inline {node['t']!r} is not supported")
             return ""
         return rule(node.get("c"))
 
@@ -661,7 +662,7 @@ class MystWriter:
     def _unsafe_math(self, tex: str) -> bool:
         reason = unsafe_tex(tex)
         if reason is not None:
-            self.ctx.warn("unsafe", f"math with {reason} is shown as its source", tex[:40])
+            self.ctx.warn(Kind.UNSAFE, f"math with {reason} is shown as its source", tex[:40])
         return reason is not None
 
     def raw_inline(self, content: Content) -> str:
@@ -673,7 +674,7 @@ class MystWriter:
             if match.group(2).lower() == "br":
                 return "\\\n"
             return ""  # unpaired allowed tag: dropped, content kept
-        self.ctx.warn("html", f"markup shown as text: {text[:60]!r}", text)
+        self.ctx.warn(Kind.HTML, f"markup shown as text: {text[:60]!r}", text)
         return escape(text)
 
     def _pair_raw_inlines(self, nodes: Inlines) -> Inlines:
@@ -727,7 +728,7 @@ class MystWriter:
             if url is None and shown == target:
                 return text  # free text that only looks like a URL: MediaWiki leaves it too
             if url is None:
-                self.ctx.warn("link", f"link to {target[:80]!r} is not a web address", target)
+                self.ctx.warn(Kind.LINK, f"link to {target[:80]!r} is not a web address", target)
                 return escape(f"[{target} ") + text + escape("]")
         if not text.strip():
             text = escape(resolved.title or target)
@@ -745,7 +746,7 @@ class MystWriter:
 
     def image(self, content: Content) -> str:
         _attr, caption, (target, _title) = content
-        self.ctx.warn("file", f"file {target!r} is not in the source", target)
+        self.ctx.warn(Kind.FILE, f"file {target!r} is not in the source", target)
         label = escape(f"File:{target}")
         text = self.inlines(caption).strip()
         return f"[{label}]{{.wiki-missing-file}}" + (f" {text}" if text and text != label else "")
@@ -794,7 +795,7 @@ class MystWriter:
         return f"{fence}{{figure}} /{image.path}\n{body}\n{fence}"
 
     def note(self, blocks: Blocks) -> str:
-        self.ctx.warn("ref", "a footnote that is not a <ref> was kept inline")
+        self.ctx.warn(Kind.REF, "a footnote that is not a <ref> was kept inline")
         return (
             " ("
             + " ".join(self.inlines(b["c"]) for b in blocks if b["t"] in {"Para", "Plain"})

@@ -8,25 +8,56 @@ convert cleanly.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import json
 from collections import Counter
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-#: The kinds of warning, with what each means; the report counts by these.
-KINDS = {
-    "source": "a source file could not be read as a page",
-    "template-unknown": "a template that does not exist; shown as a placeholder",
-    "template-loop": "a template or transclusion loop, cut",
-    "template-limit": "expansion too deep or too large, cut",
-    "parser-function": "a parser function that is not supported; shown as a placeholder",
-    "ref": "a reference that is malformed, unused or has no text",
-    "link": "a link that could not be resolved to a page or URL",
-    "html": "an HTML tag that MediaWiki does not allow, shown as text",
-    "markup": "markup that pandoc could not convert; recovered",
-    "file": "a file or image that is not in the source",
-    "unsafe": "markup that could run code or read files where the site is built; shown as text",
-    "limit": "a page too large or nested too deeply, cut or shown as text",
-    "licence": "the source names no licence for the wiki; the site states none",
+from .titles import CATEGORY
+
+if TYPE_CHECKING:
+    from .convert import ConvertedPage
+    from .model import Wiki
+
+
+class Kind(enum.StrEnum):
+    """The kinds of warning (``[wiki.<kind>]``); the report counts by these."""
+
+    SOURCE = "source"
+    TEMPLATE_UNKNOWN = "template-unknown"
+    TEMPLATE_LOOP = "template-loop"
+    TEMPLATE_LIMIT = "template-limit"
+    PARSER_FUNCTION = "parser-function"
+    REF = "ref"
+    LINK = "link"
+    HTML = "html"
+    MARKUP = "markup"
+    FILE = "file"
+    UNSAFE = "unsafe"
+    LIMIT = "limit"
+    LICENCE = "licence"
+
+    @property
+    def meaning(self) -> str:
+        return MEANINGS[self]
+
+
+#: What each kind of warning means (in the report, beside the counts).
+MEANINGS: dict[Kind, str] = {
+    Kind.SOURCE: "a source file could not be read as a page",
+    Kind.TEMPLATE_UNKNOWN: "a template that does not exist; shown as a placeholder",
+    Kind.TEMPLATE_LOOP: "a template or transclusion loop, cut",
+    Kind.TEMPLATE_LIMIT: "expansion too deep or too large, cut",
+    Kind.PARSER_FUNCTION: "a parser function that is not supported; shown as a placeholder",
+    Kind.REF: "a reference that is malformed, unused or has no text",
+    Kind.LINK: "a link that could not be resolved to a page or URL",
+    Kind.HTML: "an HTML tag that MediaWiki does not allow, shown as text",
+    Kind.MARKUP: "markup that pandoc could not convert; recovered",
+    Kind.FILE: "a file or image that is not in the source, or could not be downloaded",
+    Kind.UNSAFE: "markup that could run code or read files where the site is built; shown as text",
+    Kind.LIMIT: "a page too large or nested too deeply, cut or shown as text",
+    Kind.LICENCE: "the source names no licence for the wiki; the site states none",
 }
 
 
@@ -34,8 +65,12 @@ KINDS = {
 class WikiWarning:
     page: str
     line: int | None
-    kind: str
+    kind: Kind
     message: str
+
+    def __post_init__(self) -> None:
+        # a kind read back from JSON is a string: the same kinds, or an error here
+        object.__setattr__(self, "kind", Kind(self.kind))
 
     def sort_key(self) -> tuple:
         return (self.page, self.line or 0, self.kind, self.message)
@@ -67,6 +102,33 @@ class Report:
     unknown_templates: dict[str, list[str]] = dataclasses.field(default_factory=dict)
     recovered_pages: list[str] = dataclasses.field(default_factory=list)
 
+    @classmethod
+    def of_conversion(
+        cls, wiki: Wiki, pages: Iterable[ConvertedPage], warnings: Iterable[WikiWarning] = ()
+    ) -> Report:
+        """The report of a conversion: what the source could not read, what each page
+        warns of, and ``warnings`` about the whole site."""
+        pages = list(pages)
+        categories = sum(1 for p in pages if p.title.namespace == CATEGORY)
+        report = cls(
+            pages=len(pages) - categories,
+            categories=categories,
+            redirects=len(wiki.redirects),
+            failures=[{"origin": f.origin, "message": f.message} for f in wiki.failures],
+        )
+        for failure in wiki.failures:
+            report.warnings.append(WikiWarning(failure.origin, None, Kind.SOURCE, failure.message))
+        report.extend(warnings)
+        for page in pages:
+            report.extend(page.warnings)
+            for red in page.red_links:
+                report.red_links.setdefault(red, []).append(page.title.full)
+            if page.recovered:
+                report.recovered_pages.append(page.title.full)
+            for name in page.unknown_templates:
+                report.unknown_templates.setdefault(name, []).append(page.title.full)
+        return report
+
     def extend(self, warnings: Iterable[WikiWarning]) -> None:
         self.warnings.extend(warnings)
 
@@ -77,6 +139,7 @@ class Report:
             "redirects": self.redirects,
             "failures": sorted(self.failures, key=lambda f: f["origin"]),
             "warnings_by_kind": dict(sorted(Counter(w.kind for w in self.warnings).items())),
+            "kinds": {kind: kind.meaning for kind in sorted({w.kind for w in self.warnings})},
             "warnings": [
                 dataclasses.asdict(w) for w in sorted(self.warnings, key=WikiWarning.sort_key)
             ],

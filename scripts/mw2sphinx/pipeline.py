@@ -1,0 +1,63 @@
+"""The whole conversion, a wiki to the files of its site tree and the report: what the
+command line (``mw2sphinx convert``), the tests and the benchmark run.
+
+Reading the source (:mod:`.sources`) comes before, writing the files
+(:func:`.site.write_tree`) after; both touch the world, this does not (but for
+``fetch_files``, which downloads).
+"""
+
+from __future__ import annotations
+
+from . import titles as t
+from .convert import FileFetcher, convert_wiki
+from .model import SiteInfo, Wiki
+from .pandoc_ast import ReadCache
+from .report import Kind, Report, WikiWarning
+from .site import build_tree
+
+Files = dict[str, str | bytes]
+
+
+def licence_warnings(site: SiteInfo, *, source: str) -> list[WikiWarning]:
+    """No licence known: the site cannot credit the wiki as its licence asks, and none is
+    made up."""
+    if site.rights_text or site.rights_url:
+        return []
+    message = (
+        "the source names no licence for the wiki's text: the site and the books state none; "
+        "give --rights-text and --rights-url (or wiki_license_text and wiki_license_url in "
+        "conf.py)"
+    )
+    return [WikiWarning(source, None, Kind.LICENCE, message)]
+
+
+def convert_tree(
+    wiki: Wiki,
+    *,
+    source: str = "",
+    progress: bool = False,
+    cache: ReadCache | None = None,
+    fetch_files: FileFetcher | None = None,
+) -> tuple[Files, Report]:
+    """Every file of the wiki's site tree (path -> text or bytes), and the report (which
+    is one of the files, ``_wiki/report.json``). ``source`` names the source in warnings
+    about the whole wiki; ``progress``, ``cache`` and ``fetch_files`` as for
+    :func:`.convert.convert_wiki`."""
+    namespaces = t.Namespaces(wiki.site)
+    pages, index = convert_wiki(
+        wiki, namespaces=namespaces, progress=progress, cache=cache, fetch_files=fetch_files
+    )
+    report = Report.of_conversion(
+        wiki, pages, licence_warnings(wiki.site, source=source or wiki.site.name)
+    )
+    files = build_tree(
+        pages,
+        wiki=wiki,
+        namespaces=namespaces,
+        category_docnames=index.category_docnames,
+        redirects=index.redirect_stubs(),
+        report_json=report.to_json(),
+        media=index.media,
+        media_sources=index.media_sources,
+    )
+    return files, report
