@@ -432,32 +432,15 @@ class Converted:
 
 
 def _convert(wiki, dest: Path):
-    """Convert ``wiki`` into ``dest`` as ``mw2sphinx convert`` does (cli.convert_main)."""
+    """Convert ``wiki`` into ``dest`` as ``mw2sphinx convert`` does (pipeline.convert_tree,
+    in its two steps: the pages are measured too)."""
     from mw2sphinx import titles as t
     from mw2sphinx.convert import convert_wiki
-    from mw2sphinx.report import Report
-    from mw2sphinx.site import build_tree, write_tree
+    from mw2sphinx.pipeline import site_files
+    from mw2sphinx.site import write_tree
 
-    namespaces = t.Namespaces(wiki.site)
-    pages, index = convert_wiki(wiki, namespaces=namespaces)
-    report = Report(pages=len(pages), categories=0, redirects=len(wiki.redirects), failures=[])
-    for page in pages:
-        report.extend(page.warnings)
-    redirects = {}
-    for title, docname in index.redirect_docnames.items():
-        target = namespaces.parse(title)
-        redirects[title] = (docname, index.locate(target)[1] if target else None)
-    files = build_tree(
-        pages,
-        wiki=wiki,
-        namespaces=namespaces,
-        category_docnames={k: v for k, v in index.docnames.items() if v.startswith("categories/")},
-        redirects=redirects,
-        report_json=report.to_json(),
-        media=index.media,
-        media_sources=index.media_sources,
-    )
-    write_tree(files, dest)
+    pages, index = convert_wiki(wiki, namespaces=t.Namespaces(wiki.site))
+    write_tree(site_files(wiki, pages, index)[0], dest)
     return pages
 
 

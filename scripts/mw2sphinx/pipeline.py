@@ -8,8 +8,10 @@ Reading the source (:mod:`.sources`) comes before, writing the files
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from . import titles as t
-from .convert import FileFetcher, convert_wiki
+from .convert import ConvertedPage, FileFetcher, SiteIndex, convert_wiki
 from .model import SiteInfo, Wiki
 from .pandoc_ast import ReadCache
 from .report import Kind, Report, WikiWarning
@@ -43,17 +45,32 @@ def convert_tree(
     is one of the files, ``_wiki/report.json``). ``source`` names the source in warnings
     about the whole wiki; ``progress``, ``cache`` and ``fetch_files`` as for
     :func:`.convert.convert_wiki`."""
-    namespaces = t.Namespaces(wiki.site)
     pages, index = convert_wiki(
-        wiki, namespaces=namespaces, progress=progress, cache=cache, fetch_files=fetch_files
+        wiki,
+        namespaces=t.Namespaces(wiki.site),
+        progress=progress,
+        cache=cache,
+        fetch_files=fetch_files,
     )
-    report = Report.of_conversion(
-        wiki, pages, licence_warnings(wiki.site, source=source or wiki.site.name)
+    return site_files(
+        wiki, pages, index, warnings=licence_warnings(wiki.site, source=source or wiki.site.name)
     )
+
+
+def site_files(
+    wiki: Wiki,
+    pages: list[ConvertedPage],
+    index: SiteIndex,
+    *,
+    warnings: Iterable[WikiWarning] = (),
+) -> tuple[Files, Report]:
+    """The site tree and the report of converted pages (``warnings``: about the whole
+    wiki)."""
+    report = Report.of_conversion(wiki, pages, warnings)
     files = build_tree(
         pages,
         wiki=wiki,
-        namespaces=namespaces,
+        namespaces=index.namespaces,
         category_docnames=index.category_docnames,
         redirects=index.redirect_stubs(),
         report_json=report.to_json(),
