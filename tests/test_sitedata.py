@@ -95,3 +95,23 @@ def test_articles_are_the_main_namespace_pages_the_build_has():
     )
     found = {"index", "pages/B", "categories/C", "special/random"}
     assert article_docnames(data, found) == ["index", "pages/B"]
+
+
+def test_one_rule_for_titles_in_urls():
+    # wfUrlencode: ;@$!*(),/~: stay, the apostrophe, & and ? do not
+    from mw2sphinx import titles as t
+    from mw2sphinx.expand import expand_page
+    from mw2sphinx.model import Page, SiteInfo, Wiki
+
+    title = "Rock 'n' Roll (band)/A;B & C?"
+    encoded = "Rock_%27n%27_Roll_(band)/A;B_%26_C%3F"
+    assert t.url_title(title) == encoded
+    assert page_url("https://w.example/wiki/$1", title) == f"https://w.example/wiki/{encoded}"
+    interwiki = t.interwiki_url("wikipedia", title, "Early years")
+    assert interwiki == f"https://en.wikipedia.org/wiki/{encoded}#Early_years"
+    site = SiteInfo(name="W", article_url="https://w.example/wiki/$1")
+    namespaces = t.Namespaces(site)
+    wiki = Wiki(site=site, pages={title: Page(title, 0, "")})
+    text = "{{PAGENAMEE}} {{fullurl:" + title + "}}"
+    expanded = expand_page(text, wiki=wiki, title=namespaces.page(title), namespaces=namespaces)
+    assert expanded.text == f"{encoded} https://w.example/wiki/{encoded}"

@@ -707,9 +707,7 @@ class _Context(PageContext):
             self.warn(Kind.LINK, f"link to {target!r} is not a valid title", target)
             return Resolved("text")
         if parsed.interwiki:
-            url = t.interwiki_url(
-                parsed.interwiki, parsed.text, lambda text: _url_title(text, parsed.fragment)
-            )
+            url = t.interwiki_url(parsed.interwiki, parsed.text, parsed.fragment)
             return Resolved("external", url)
         if not parsed.text:  # [[#Section]]
             parsed = dataclasses.replace(
@@ -754,13 +752,6 @@ def _plain(wikitext: str | None) -> str:
     if not wikitext:
         return ""
     return " ".join(mwparserfromhell.parse(wikitext).strip_code(keep_template_params=True).split())
-
-
-def _url_title(text: str, fragment: str) -> str:
-    from urllib.parse import quote
-
-    url = quote(text.replace(" ", "_"), safe="/:()!,'*;@$")
-    return url + ("#" + quote(t.anchor(fragment), safe="") if fragment else "")
 
 
 def heading_anchors(blocks: Blocks) -> list[str]:

@@ -17,7 +17,7 @@ from mwparserfromhell.nodes import Argument, Comment, Tag, Template, Text
 from . import parser_functions
 from .model import Wiki
 from .report import Kind, WikiWarning, line_of
-from .titles import TEMPLATE, Namespaces, Title
+from .titles import TEMPLATE, Namespaces, Title, url_title
 
 MAX_DEPTH = 40
 MAX_CALLS = 20_000
@@ -128,17 +128,12 @@ def _magic_words(ctx: _Context) -> dict[str, Callable[[str], str]]:
     title = ctx.title
     site = ctx.wiki.site
 
-    def url(text: str) -> str:
-        from urllib.parse import quote
-
-        return quote(text.replace(" ", "_"), safe="/:")
-
     return {
         "SITENAME": lambda _: site.name,
         "PAGENAME": lambda _: title.text,
-        "PAGENAMEE": lambda _: url(title.text),
+        "PAGENAMEE": lambda _: url_title(title.text),
         "FULLPAGENAME": lambda _: title.full,
-        "FULLPAGENAMEE": lambda _: url(title.full),
+        "FULLPAGENAMEE": lambda _: url_title(title.full),
         "BASEPAGENAME": lambda _: title.text.rsplit("/", 1)[0],
         "SUBPAGENAME": lambda _: title.text.rsplit("/", 1)[-1],
         "ROOTPAGENAME": lambda _: title.text.split("/", 1)[0],
@@ -240,7 +235,7 @@ def _expand_template(node: Template, ctx: _Context, params, depth: int) -> str:
             number = int(rest.strip())
         return ctx.namespaces.names.get(number, "") if number is not None else ""
     if word.lower() in {"fullurl", "localurl", "canonicalurl"} and colon:
-        return ctx.wiki.site.article_url.replace("$1", rest.strip().replace(" ", "_"))
+        return ctx.wiki.site.article_url.replace("$1", url_title(rest.strip()))
     magic = _magic_words(ctx)
     if not colon and (name in magic or name.upper() in magic) and not node.params:
         return magic[name if name in magic else name.upper()](name)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import html
-import json
 import os
 import re
 from collections.abc import Iterable
@@ -39,7 +38,7 @@ from sphinx.util.texescape import tex_replace_map
 
 from . import __version__
 from . import titles as t
-from .sitedata import Licence, SiteData, site_licence, wiki_name_phrase
+from .sitedata import SITE_DATA, Licence, SiteData, page_url, site_licence, wiki_name_phrase
 
 #: Elements with this class exist only on the web site.
 BROWSER_ONLY_CLASS = "wiki-browser-only"
@@ -483,11 +482,8 @@ class Credit:
 
 
 def _site(app: Sphinx) -> SiteData:
-    path = Path(app.srcdir) / getattr(app.config, "wiki_site_data", "_wiki/site.json")
-    try:
-        return SiteData.load(path)
-    except (OSError, ValueError, KeyError, TypeError):
-        return SiteData()
+    """The converter's site data (empty if the tree has none: :mod:`.sphinxext` says so)."""
+    return SiteData.read(Path(app.srcdir) / getattr(app.config, "wiki_site_data", SITE_DATA))
 
 
 def book_credit(app: Sphinx) -> Credit:
@@ -542,16 +538,9 @@ def back_of_title_page(credit: Credit, latex_engine: str) -> str:
 
 
 def _source_url(app: Sphinx) -> str:
-    """The live wiki's main page, from the converter's site data."""
-    path = Path(app.srcdir) / getattr(app.config, "wiki_site_data", "_wiki/site.json")
-    try:
-        data = json.loads(path.read_text("utf-8"))
-        article_url, main_page = str(data["article_url"]), str(data["main_page"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return ""
-    if "$1" not in article_url:
-        return ""
-    return article_url.replace("$1", quote(main_page.replace(" ", "_"), safe="/:(),;@!*~'"))
+    """The live wiki's main page, from the converter's site data ("" unless a web address)."""
+    site = _site(app)
+    return page_url(site.article_url, site.main_page)
 
 
 def _today() -> str:

@@ -12,10 +12,11 @@ import dataclasses
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from urllib.parse import quote
 
-#: Characters MediaWiki leaves unencoded in a title in a URL (wfUrlencode).
-_URL_SAFE = ";@$!*(),/~:"
+from .titles import url_title
+
+#: Where the converter writes the site data, in the source folder.
+SITE_DATA = "_wiki/site.json"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,6 +111,14 @@ class SiteData:
         """Read site.json; ``ValueError`` (or ``KeyError``) if it is not one."""
         return cls.from_json(json.loads(path.read_text("utf-8")))
 
+    @classmethod
+    def read(cls, path: Path) -> SiteData:
+        """Read site.json; empty if there is none or it is not one."""
+        try:
+            return cls.load(path)
+        except (OSError, ValueError, KeyError, TypeError):
+            return cls()
+
     def by_docname(self) -> dict[str, PageEntry]:
         return {entry.docname: entry for entry in self.pages.values()}
 
@@ -144,7 +153,7 @@ def page_url(article_url: str, title: str) -> str:
     web address (the source's site info is as untrusted as its pages)."""
     if "$1" not in article_url or not article_url.lower().startswith(("https://", "http://")):
         return ""
-    return article_url.replace("$1", quote(title.replace(" ", "_"), safe=_URL_SAFE))
+    return article_url.replace("$1", url_title(title))
 
 
 def web_url(url: str) -> str:

@@ -35,6 +35,7 @@ from sphinx.util.i18n import format_date
 from . import __version__
 from .navigation import DEFAULT_LIMIT, Navigation, read_navigation, render
 from .sitedata import (
+    SITE_DATA,
     Backlink,
     SiteData,
     article_docnames,
@@ -71,7 +72,7 @@ class WikiConfig:
     """The extension's options; each is the Sphinx option ``wiki_<name>``."""
 
     site_data: str = _option(
-        "_wiki/site.json", "env", "the converter's site data, relative to the source folder"
+        SITE_DATA, "env", "the converter's site data, relative to the source folder"
     )
     article_url: str = _option(
         "", "html", "the live wiki's page URL with $1 for the title; default: from site data"

@@ -11,7 +11,8 @@ import dataclasses
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from urllib.parse import quote
 
 from .model import SiteInfo
 
@@ -74,14 +75,15 @@ LANGUAGES = frozenset(
 LANGUAGE_URL = "https://{code}.wikipedia.org/wiki/$1"
 
 
-def interwiki_url(prefix: str, text: str, url_title) -> str:
-    """The URL of an interwiki link; ``url_title`` encodes a title for a URL."""
+def interwiki_url(prefix: str, text: str, fragment: str = "") -> str:
+    """The URL of an interwiki link."""
+    encode: Callable[[str], str] = lambda title: url_title(title, fragment)  # noqa: E731
     wiki, colon, rest = text.partition(":")
     if prefix in FARM_INTERWIKI and colon and re.fullmatch(r"[a-z0-9]+", wiki) and wiki != "meta":
-        return FARM_INTERWIKI[prefix].replace("$2", wiki).replace("$1", url_title(rest))
+        return FARM_INTERWIKI[prefix].replace("$2", wiki).replace("$1", encode(rest))
     if prefix in LANGUAGES and prefix not in INTERWIKI:
-        return LANGUAGE_URL.format(code=prefix).replace("$1", url_title(text))
-    return INTERWIKI[prefix].replace("$1", url_title(text))
+        return LANGUAGE_URL.format(code=prefix).replace("$1", encode(text))
+    return INTERWIKI[prefix].replace("$1", encode(text))
 
 
 #: Special pages the site has, by MediaWiki's names and aliases (compared case-insensitively,
@@ -212,6 +214,19 @@ def _clean(text: str) -> str:
 def anchor(text: str) -> str:
     """MediaWiki's HTML5 section anchor for a heading or fragment text."""
     return _clean(text).replace(" ", "_")
+
+
+# --- titles in URLs ------------------------------------------------------------------
+
+#: What MediaWiki's wfUrlencode leaves as it is in a title (besides letters, digits, "-_.~").
+URL_SAFE = ";@$!*(),/~:"
+
+
+def url_title(text: str, fragment: str = "") -> str:
+    """A title (and a section) as MediaWiki writes it in a URL: spaces as underscores,
+    percent-encoded as wfUrlencode does; the only copy of this rule."""
+    url = quote(text.replace(" ", "_"), safe=URL_SAFE)
+    return url + ("#" + quote(anchor(fragment), safe="") if fragment else "")
 
 
 # --- file names -------------------------------------------------------------------
