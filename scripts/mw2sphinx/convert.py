@@ -212,39 +212,121 @@ def _gallery(match: re.Match[str]) -> str:
     return "\n\n" + "\n\n".join(images) + "\n\n"
 
 
-_LITERAL_OPEN = re.compile(r"<(pre|nowiki|math|syntaxhighlight|source|code)\b", re.IGNORECASE)
-_LITERAL_CLOSE = re.compile(r"</(pre|nowiki|math|syntaxhighlight|source|code)\s*>", re.IGNORECASE)
-BOLD, ITALIC = "'" * 3, "'" * 2
+# Text MediaWiki takes out before it reads quotes: nowiki, pre, math, code blocks, comments,
+# and the targets of wikilinks (it reads links first).
+_QUOTE_LITERAL = re.compile(
+    r"<!--.*?(?:-->|\Z)"
+    r"|(?<=\[\[)[^\[\]|\n]+"
+    r"|<(nowiki|pre|math|syntaxhighlight|source)\b[^>]*?(?:/>|>.*?(?:</\1\s*>|\Z))",
+    re.IGNORECASE | re.DOTALL,
+)
+_QUOTE_RUN = re.compile(r"('{2,})")
+_KEPT = re.compile("\x00(\\d+)\x00")
+#: What a run of two, three or five apostrophes writes in each state, and the state after
+#: (Parser::doQuotes; "both" is handled on its own).
+_QUOTE_STATES: dict[tuple[str, int], tuple[str, str]] = {
+    ("i", 2): ("</i>", ""),
+    ("bi", 2): ("</i>", "b"),
+    ("ib", 2): ("</b></i><b>", "b"),
+    ("b", 2): ("<i>", "bi"),
+    ("", 2): ("<i>", "i"),
+    ("b", 3): ("</b>", ""),
+    ("bi", 3): ("</i></b><i>", "i"),
+    ("ib", 3): ("</b>", "i"),
+    ("i", 3): ("<b>", "ib"),
+    ("", 3): ("<b>", "b"),
+    ("b", 5): ("</b><i>", "i"),
+    ("i", 5): ("</i><b>", "b"),
+    ("bi", 5): ("</i></b>", ""),
+    ("ib", 5): ("</b></i>", ""),
+}
+_QUOTE_CLOSE = {"b": "</b>", "i": "</i>", "bi": "</i></b>", "ib": "</b></i>"}
+_BOTH_CLOSE = {2: ("<b><i>{}</i>", "b"), 3: ("<i><b>{}</b>", "i"), 5: ("<i><b>{}</b></i>", "")}
 
 
-def balance_quotes(text: str) -> tuple[str, list[int]]:
-    """Close the bold and italics a line leaves open, as MediaWiki does at its end.
+def _quote_runs(parts: list[str]) -> None:
+    """Parser::doQuotes' first pass: which runs of apostrophes are partly text."""
+    bold = italics = 0
+    for i in range(1, len(parts), 2):
+        length = len(parts[i])
+        if length == 4:  # the first is text: ' + bold
+            parts[i - 1] += "'"
+            parts[i], length = "'" * 3, 3
+        elif length > 5:  # all text but the last five
+            parts[i - 1] += "'" * (length - 5)
+            parts[i], length = "'" * 5, 5
+        italics += length in (2, 5)
+        bold += length in (3, 5)
+    if not (bold % 2 and italics % 2):
+        return
+    # One bold is an apostrophe and italics: the first after a one-letter word, else the
+    # first after a longer word, else the first after a space.
+    single = multi = space = -1
+    for i in range(1, len(parts), 2):
+        if len(parts[i]) != 3:
+            continue
+        before = parts[i - 1]
+        if before[-1:] == " ":
+            space = i if space == -1 else space
+        elif before[-2:-1] == " ":
+            single = i
+            break
+        elif multi == -1:
+            multi = i
+    chosen = next((i for i in (single, multi, space) if i > -1), -1)
+    if chosen > -1:
+        parts[chosen] = "'" * 2
+        parts[chosen - 1] += "'"
 
-    Returns the text and the numbers of the lines that needed it.
-    """
-    lines = text.split("\n")
-    fixed: list[int] = []
-    literal = 0
+
+def quote_line(line: str) -> tuple[str, bool]:
+    """One line's bold and italics as ``<b>``/``<i>`` tags, exactly as MediaWiki's
+    ``Parser::doQuotes`` reads its apostrophes; and whether the line left any open."""
+    parts = _QUOTE_RUN.split(line)
+    if len(parts) == 1:
+        return line, False
+    _quote_runs(parts)
+    out: list[str] = []
+    buffer: list[str] = []
+    state = ""
+    for i, part in enumerate(parts):
+        if i % 2 == 0:
+            (buffer if state == "both" else out).append(part)
+        elif state == "both":
+            template, state = _BOTH_CLOSE[len(part)]
+            out.append(template.format("".join(buffer)))
+        elif len(part) == 5 and not state:
+            buffer, state = [], "both"
+        else:
+            tags, state = _QUOTE_STATES[(state, len(part))]
+            out.append(tags)
+    if state == "both":
+        out.append("<b><i>" + "".join(buffer) + "</i></b>" if "".join(buffer) else "")
+    else:
+        out.append(_QUOTE_CLOSE.get(state, ""))
+    return "".join(out), bool(state)
+
+
+def do_quotes(text: str) -> tuple[str, list[int]]:
+    """Bold and italics as MediaWiki reads them, line by line, written as ``<b>``/``<i>``
+    tags (pandoc reads runs of apostrophes its own way). Lines that start with a space are
+    left to pandoc's preformatted text. Returns the text and the lines left open."""
+    kept: list[str] = []
+
+    def keep(match: re.Match[str]) -> str:
+        kept.append(match.group(0))
+        return f"\x00{len(kept) - 1}\x00"
+
+    lines = _QUOTE_LITERAL.sub(keep, text).split("\n")
+    unclosed: list[int] = []
+    line_number = 1
     for number, line in enumerate(lines):
-        literal_before = literal
-        literal += len(_LITERAL_OPEN.findall(line)) - len(_LITERAL_CLOSE.findall(line))
-        literal = max(literal, 0)
-        if literal_before or literal or line.startswith(" ") or ITALIC not in line:
-            continue
-        runs = [len(run) for run in re.findall(r"'{2,}", line)]
-        if any(n == 4 or n > 5 for n in runs):
-            continue
-        italics = sum(1 for n in runs if n in (2, 5))
-        bolds = sum(1 for n in runs if n in (3, 5))
-        if italics % 2 and bolds % 2:
-            # MediaWiki reads one bold as an apostrophe and an italic
-            line = line.replace(BOLD, "&#39;" + ITALIC, 1)
-            italics, bolds = italics + 1, bolds - 1
-        if italics % 2 or bolds % 2:
-            line += (ITALIC if italics % 2 else "") + (BOLD if bolds % 2 else "")
-            fixed.append(number + 1)
-        lines[number] = line
-    return "\n".join(lines), fixed
+        if "''" in line and not line.startswith(" "):
+            lines[number], left_open = quote_line(line)
+            if left_open:
+                unclosed.append(line_number)
+        line_number += 1 + sum(kept[int(k)].count("\n") for k in _KEPT.findall(line))
+    return _KEPT.sub(lambda m: kept[int(m.group(1))], "\n".join(lines)), unclosed
 
 
 _REF_TOKEN = re.compile(
@@ -464,7 +546,7 @@ def _list_defined_refs(code: Wikicode) -> set[int]:
 
 def prepare_page(text: str, *, title: t.Title, namespaces: t.Namespaces) -> Prepared:
     """Replace refs, reference lists and category links by markers (a pure function)."""
-    balanced, unbalanced_lines = balance_quotes(text)
+    balanced, unbalanced_lines = do_quotes(text)
     balanced, nested = nested_refs(balanced)
     code = mwparserfromhell.parse(rewrite_tags(balanced), skip_style_tags=True)
     number_external_links(code)

@@ -11,6 +11,8 @@ import dataclasses
 import re
 from pathlib import PurePosixPath
 
+import mwparserfromhell
+
 from . import titles as t
 from .model import WikiFile
 
@@ -72,7 +74,8 @@ def parse_options(title: str, options: list[str]) -> FileUse:
             if size.group(2):
                 values["height"] = int(size.group(2))
         elif equals and key.strip().lower() == "alt":
-            values["alt"] = value.strip()
+            # MediaWiki's alt text is the option's text without its markup
+            values["alt"] = " ".join(mwparserfromhell.parse(value).strip_code().split())
         elif equals and key.strip().lower() == "link":
             values["link"] = value.strip()
         elif equals and key.strip().lower() in {"page", "class", "lang", "thumbtime", "start"}:

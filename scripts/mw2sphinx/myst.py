@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote
@@ -82,6 +83,13 @@ def safe_url(url: str) -> str | None:
         return None
     scheme, rest = url.split(":", 1)
     return scheme.lower() + ":" + rest
+
+
+def option_value(text: str) -> str:
+    """A directive option's value, quoted: MyST reads options as YAML, where a leading
+    quote, ``#`` or ``|`` would mean something else."""
+    text = " ".join(text.split()).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
 
 
 def indent(text: str, prefix: str, first: str | None = None) -> str:
@@ -558,7 +566,14 @@ class MystWriter:
     # inlines
 
     def inlines(self, nodes: Inlines) -> str:
-        return "".join(self.inline(n) for n in self._pair_raw_inlines(nodes))
+        nodes = self._pair_raw_inlines(nodes)
+        pieces = [self.inline(n) for n in nodes]
+        for i, node in enumerate(nodes):
+            if node["t"] in {"Emph", "Strong"} and pieces[i].strip():
+                before = "".join(pieces[:i])[-1:]
+                after = "".join(pieces[i + 1 :])[:1]
+                pieces[i] = _holding_emphasis(pieces[i], before, after)
+        return "".join(pieces)
 
     def inline(self, node: Node) -> str:
         rule = self.inline_rules.get(node["t"])
@@ -752,9 +767,15 @@ class MystWriter:
         return f"[{label}]{{.wiki-missing-file}}" + (f" {text}" if text and text != label else "")
 
     def _missing_file(self, image: Image) -> str:
+        use = image.use
         caption = self.inlines(_caption_text(image.caption)).replace("\\\n", " ").strip()
-        link = f"[{escape(image.use.title)}]{{.wiki-redlink .wiki-missing-file}}"
-        return link + (f" {caption}" if caption and image.use.is_figure else "")
+        # MediaWiki's broken-file link reads the alt text, or (inline) the caption, or the
+        # title; a figure shows its caption below it.
+        label = escape(use.alt) if use.alt else ""
+        if not label and not use.is_figure:
+            label = caption
+        link = f"[{label or escape(use.title)}]{{.wiki-redlink .wiki-missing-file}}"
+        return link + (f" {caption}" if caption and use.is_figure else "")
 
     def inline_image(self, image: Image) -> str:
         use = image.use
@@ -781,7 +802,7 @@ class MystWriter:
         options = []
         alt = self.literal(use.alt or plain_text(_caption_text(image.caption)))[0]
         if alt:
-            options.append(f":alt: {' '.join(alt.split())}")
+            options.append(f":alt: {option_value(alt)}")
         if image.width:
             options.append(f":width: {image.width}px")
         if use.align in {"left", "right", "center"}:
@@ -822,6 +843,38 @@ def table_grid(rows: list[Content]) -> list[list[Content | None]]:
             line.append(None)
         grid.append(line)
     return grid
+
+
+def _flanking_char(char: str) -> str:
+    """How CommonMark sees a character next to a delimiter run: " " (whitespace or the
+    start or end of the text), "." (punctuation) or "a" (anything else)."""
+    if not char or char.isspace():
+        return " "
+    if unicodedata.category(char)[0] in {"P", "S"}:
+        return "."
+    return "a"
+
+
+def _holding_emphasis(text: str, before: str, after: str) -> str:
+    """Emphasis written as ``*x*``/``**x**``, or inside a span where its delimiters would
+    not open or close between these neighbours (CommonMark's flanking rules) and so show
+    as asterisks: ``a*(b)*`` or ``**a***b*``."""
+    core = text.strip()
+    lead = text[: len(text) - len(text.lstrip())]
+    trail = text[len(text.rstrip()) :]
+    run = len(core) - len(core.lstrip("*"))
+    inner = core[run:-run] if run else core
+    if not run or not inner:
+        return text
+    before = lead[-1:] or before
+    after = trail[:1] or after
+    outside_before, outside_after = _flanking_char(before), _flanking_char(after)
+    first, last = _flanking_char(inner[0]), _flanking_char(inner[-1])
+    opens = first != " " and (first != "." or outside_before != "a")
+    closes = last != " " and (last != "." or outside_after != "a")
+    if opens and closes and before != "*" and after != "*":
+        return text
+    return f"{lead}[{core}]{{.wiki-em}}{trail}"
 
 
 def _find_close(nodes: Inlines, start: int, name: str) -> int | None:
