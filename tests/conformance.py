@@ -383,27 +383,34 @@ def build_wiki(cases: list[tuple[str, Case]], articles: list[Article], media_dir
     from mw2sphinx.sources.folder import redirect_target
 
     site = SiteInfo(
-        name=HARNESS_SITE, article_url=f"{HARNESS_SERVER}/wiki/$1", main_page="Main Page"
+        name=HARNESS_SITE,
+        article_url=f"{HARNESS_SERVER}/wiki/$1",
+        main_page="Main Page",
+        script_url=f"{HARNESS_SERVER}/index.php",
+        clock=HARNESS_CLOCK,
     )
     namespaces = t.Namespaces(site)
-    pages: dict[str, Page] = {}
-    redirects: dict[str, str] = {}
+    # Each test file has its own articles in MediaWiki's harness; here they share one wiki.
+    # A title two files define differently gets the text most files give it.
+    texts: dict[str, Counter[str]] = {}
     clashes: list[str] = []
     for article in articles:
         title = namespaces.title(article.title)
         if title is None:
             clashes.append(f"{article.file}:{article.line}: invalid title {article.title!r}")
             continue
-        existing = pages.get(title.full)
-        if existing is not None or title.full in redirects:
-            if existing is None or existing.text != article.text:
-                clashes.append(f"{article.file}:{article.line}: {title.full} defined twice")
-            continue
-        target = redirect_target(article.text)
+        texts.setdefault(title.full, Counter())[article.text] += 1
+    pages: dict[str, Page] = {}
+    redirects: dict[str, str] = {}
+    for full, counts in texts.items():
+        text = counts.most_common(1)[0][0]
+        if len(counts) > 1:
+            clashes.append(f"{full}: {len(counts)} different texts, the most common kept")
+        target = redirect_target(text)
         if target is not None:
-            redirects[title.full] = target
-            continue
-        pages[title.full] = Page(title.full, title.namespace, article.text, origin=article.file)
+            redirects[full] = target
+        else:
+            pages[full] = Page(full, namespaces.title(full).namespace, text, origin="articles")
     for title, case in cases:
         pages[title] = Page(title, 0, case.wikitext, origin=f"{case.file}:{case.line}")
     media_dir.mkdir(parents=True, exist_ok=True)

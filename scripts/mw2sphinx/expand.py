@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import mwparserfromhell
 from mwparserfromhell.nodes import Argument, Comment, Tag, Template, Text
@@ -119,35 +120,114 @@ class _Context:
     stack: tuple[str, ...] = ()
     #: line of the outermost template call, for warnings from inside it.
     stack_line: int | None = None
+    #: the clock variables, read once per page.
+    clock: dict[str, str] = dataclasses.field(default_factory=dict)
+    #: the magic words, made once per page.
+    magic: dict[str, Callable[[str], str]] = dataclasses.field(default_factory=dict)
 
     def warn(self, kind: Kind, message: str, line: int | None) -> None:
         self.result.warnings.append(WikiWarning(self.title.full, line, kind, message))
 
 
+def _talk_title(ctx: _Context, talk: bool) -> tuple[str, str]:
+    """The talk page's (or the subject page's) namespace name and full title."""
+    title = ctx.title
+    number = title.namespace
+    if number >= 0:
+        number = (number | 1) if talk else (number & ~1)
+    prefix = ctx.namespaces.names.get(number, "")
+    return prefix, f"{prefix}:{title.text}" if prefix else title.text
+
+
+def _url(text: str) -> str:
+    return url_title(text)
+
+
 def _magic_words(ctx: _Context) -> dict[str, Callable[[str], str]]:
     title = ctx.title
     site = ctx.wiki.site
-
-    return {
+    script_path = _script_path(site)
+    words: dict[str, Callable[[str], str]] = {
         "SITENAME": lambda _: site.name,
         "PAGENAME": lambda _: title.text,
-        "PAGENAMEE": lambda _: url_title(title.text),
         "FULLPAGENAME": lambda _: title.full,
-        "FULLPAGENAMEE": lambda _: url_title(title.full),
         "BASEPAGENAME": lambda _: title.text.rsplit("/", 1)[0],
         "SUBPAGENAME": lambda _: title.text.rsplit("/", 1)[-1],
         "ROOTPAGENAME": lambda _: title.text.split("/", 1)[0],
         "NAMESPACE": lambda _: title.prefix,
-        "NAMESPACENUMBER": lambda _: str(title.namespace),
-        "SERVER": lambda _: _server(site.article_url),
-        "!": lambda _: "|",
-        "=": lambda _: "=",
+        "TALKSPACE": lambda _: _talk_title(ctx, True)[0],
+        "SUBJECTSPACE": lambda _: _talk_title(ctx, False)[0],
+        "ARTICLESPACE": lambda _: _talk_title(ctx, False)[0],
+        "TALKPAGENAME": lambda _: _talk_title(ctx, True)[1],
+        "SUBJECTPAGENAME": lambda _: _talk_title(ctx, False)[1],
+        "ARTICLEPAGENAME": lambda _: _talk_title(ctx, False)[1],
     }
+    # Each of these has a form ending in E: the same, encoded for a URL.
+    for name, value in list(words.items()):
+        if name != "SITENAME":
+            words[name + "E"] = lambda _, value=value: _url(value(_))
+    words.update(
+        {
+            "NAMESPACENUMBER": lambda _: str(title.namespace),
+            "SERVER": lambda _: _server(site.article_url),
+            "SERVERNAME": lambda _: urlsplit(_server(site.article_url)).netloc,
+            "SCRIPTPATH": lambda _: script_path,
+            "STYLEPATH": lambda _: f"{script_path}/skins",
+            "CONTENTLANGUAGE": lambda _: "en",
+            "CONTENTLANG": lambda _: "en",
+            "PAGELANGUAGE": lambda _: "en",
+            "DIRECTIONMARK": lambda _: "\u200e",
+            "DIRMARK": lambda _: "\u200e",
+            "!": lambda _: "|",
+            "=": lambda _: "=",
+        }
+    )
+    for name, value in ctx.clock.items():
+        words[name] = lambda _, value=value: value
+    return words
+
+
+#: The variables MediaWiki knows in any case ({{servername}}); the others, such as
+#: {{CurrentMonth}}, are in any other case a template's name.
+CASE_INSENSITIVE_WORDS = frozenset({"SERVER", "SERVERNAME", "SCRIPTPATH", "STYLEPATH"})
 
 
 def _server(article_url: str) -> str:
     match = re.match(r"(https?:)?//[^/]+", article_url)
     return match.group(0) if match else ""
+
+
+def _script_url(site) -> str:
+    """The wiki's index.php: as the source says, else next to the article path
+    (``https://host/wiki/$1`` -> ``https://host/w/index.php``, as most wikis have it)."""
+    if site.script_url:
+        return site.script_url
+    server = _server(site.article_url)
+    path = urlsplit(site.article_url).path
+    if "index.php" in path:
+        return server + path.split("index.php", 1)[0] + "index.php"
+    return f"{server}/w/index.php"
+
+
+def _script_path(site) -> str:
+    return urlsplit(_script_url(site)).path.rsplit("/", 1)[0]
+
+
+def _page_url(ctx: _Context, function: str, rest: str, query: str) -> str:
+    """``{{localurl:Page|query}}`` and its kin: a path (local) or a full URL."""
+    site = ctx.wiki.site
+    title = ctx.namespaces.parse(rest.strip())
+    name = _url(title.full if title is not None else rest.strip())
+    if query:
+        url = f"{_script_url(site)}?title={name}&{query}"
+    else:
+        url = site.article_url.replace("$1", name)
+    if function.startswith("localurl"):
+        parts = urlsplit(url)
+        url = parts.path + (f"?{parts.query}" if parts.query else "")
+    if function.endswith("e"):
+        url = url.replace("&", "&amp;")
+    return url
 
 
 def _line(ctx: _Context, node_text: str) -> int | None:
@@ -234,18 +314,25 @@ def _expand_template(node: Template, ctx: _Context, params, depth: int) -> str:
         if rest.strip().lstrip("-").isdigit():
             number = int(rest.strip())
         return ctx.namespaces.names.get(number, "") if number is not None else ""
-    if word.lower() in {"fullurl", "localurl", "canonicalurl"} and colon:
-        return ctx.wiki.site.article_url.replace("$1", url_title(rest.strip()))
-    magic = _magic_words(ctx)
-    if not colon and (name in magic or name.upper() in magic) and not node.params:
-        return magic[name if name in magic else name.upper()](name)
-    if word.lower() in {"subst", "safesubst", "msgnw"} and colon:
+    if word.lower() in URL_FUNCTIONS and colon:
+        query = "&".join(_expand(str(p), ctx, params, depth).strip() for p in node.params)
+        return _page_url(ctx, word.lower(), rest, query)
+    if word.lower() == "int" and colon:
+        return _message(ctx, rest.strip(), _arguments(node, ctx, params, depth))
+    magic = ctx.magic
+    word_name = name if name in magic else name.upper()
+    if not colon and (name in magic or word_name in CASE_INSENSITIVE_WORDS) and not node.params:
+        return magic[word_name](name)
+    raw = word.lower() == "msgnw" and bool(colon)
+    if word.lower() in {"subst", "safesubst", "msgnw", "msg", "raw"} and colon:
         name = rest
     title = ctx.namespaces.title(name, default_namespace=TEMPLATE)
     if title is None:
         return str(node)  # not a template call after all: MediaWiki shows it as text
     ctx.result.transcluded.add(title.full)
-    page = ctx.wiki.pages.get(title.full)
+    page = _page_following_redirects(ctx, title)
+    if page is not None and raw:
+        return _shown_as_source(text_for_transclusion(page.text))
     if page is None:
         if title.namespace == TEMPLATE:
             ctx.warn(Kind.TEMPLATE_UNKNOWN, f"template {title.full!r} does not exist", line)
@@ -271,6 +358,44 @@ def _expand_template(node: Template, ctx: _Context, params, depth: int) -> str:
     return body
 
 
+#: ``{{localurl:Page|query}}`` and its kin; the ones ending in "e" escape "&".
+URL_FUNCTIONS = {"localurl", "localurle", "fullurl", "fullurle", "canonicalurl", "canonicalurle"}
+
+
+def _page_following_redirects(ctx: _Context, title: Title):
+    """The page of ``title``; a redirect leads to its target, as in MediaWiki's
+    transclusion (which follows one redirect: a redirect to a redirect is not followed)."""
+    page = ctx.wiki.pages.get(title.full)
+    target_name = ctx.wiki.redirects.get(title.full)
+    if page is None and target_name is not None:
+        target = ctx.namespaces.title(target_name)
+        if target is not None:
+            ctx.result.transcluded.add(target.full)
+            page = ctx.wiki.pages.get(target.full)
+    return page
+
+
+def _shown_as_source(text: str) -> str:
+    """``{{msgnw:Page}}``: the page's wikitext shown as it is written, not read as markup."""
+    escaped = re.sub(
+        r"[&<>\[\]{}'*#:;|=~_-]|^ ", lambda m: f"&#{ord(m.group()[-1])};", text, flags=re.M
+    )
+    return escaped
+
+
+def _message(ctx: _Context, name: str, arguments: dict[str, str]) -> str:
+    """``{{int:name|$1|$2}}``: the page MediaWiki:Name where the wiki has it, else MediaWiki's
+    sign for a message it does not know (the converter has no message files)."""
+    key = name[:1].lower() + name[1:]
+    title = ctx.namespaces.title(f"MediaWiki:{key}")
+    page = ctx.wiki.pages.get(title.full) if title is not None else None
+    if page is None:
+        return f"\u29fc{name}\u29fd"
+    ctx.result.transcluded.add(page.title)
+    text = text_for_transclusion(page.text)
+    return re.sub(r"\$(\d+)", lambda m: arguments.get(m.group(1), m.group()), text)
+
+
 def _call_function(
     node: Template, function: str, first: str, ctx: _Context, params, depth: int, line: int | None
 ) -> str:
@@ -291,7 +416,8 @@ def _call_function(
     result = parser_functions.call(function, first, arguments, expand, exists=exists)
     if result is None:
         ctx.warn(Kind.PARSER_FUNCTION, f"parser function {function!r} is not supported", line)
-        return _placeholder(ctx, f"{function}:{first.strip()}")
+        shown = [f"{function}:{expand(first).strip()}", *(expand(a) for a in arguments)]
+        return _placeholder(ctx, "|".join(shown))
     return result
 
 
@@ -318,6 +444,8 @@ def expand_page(text: str, *, wiki: Wiki, title: Title, namespaces: Namespaces) 
     result = Expansion(text="")
     viewed, switches = pull_switches(text_for_view(text))
     ctx = _Context(wiki, namespaces, title, viewed, result, stack=(title.full,))
+    ctx.clock = parser_functions.clock_variables(parser_functions.parse_clock(wiki.site.clock))
+    ctx.magic = _magic_words(ctx)
     try:
         expanded = _expand(viewed, ctx, None, 0)
     except _Limit as error:

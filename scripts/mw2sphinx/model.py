@@ -24,6 +24,13 @@ class SiteInfo:
     #: and its address (``$wgRightsUrl``); "" where the source does not say.
     rights_text: str = ""
     rights_url: str = ""
+    #: the URL of the wiki's ``index.php`` (``https://host/w/index.php``), for
+    #: ``{{localurl:…|query}}`` and the like; "" where the source does not say (then it is
+    #: guessed from ``article_url``).
+    script_url: str = ""
+    #: the moment ``{{CURRENTYEAR}}``, ``{{LOCALTIME}}`` and the other clock variables read
+    #: (ISO 8601, UTC); "" means the moment of the conversion.
+    clock: str = ""
 
 
 @dataclasses.dataclass(frozen=True)

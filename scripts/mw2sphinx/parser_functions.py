@@ -7,10 +7,13 @@ is what keeps ``{{#if:…}}`` around a recursive call from looping).
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from collections.abc import Callable
-from urllib.parse import quote_plus
+from urllib.parse import quote, quote_plus
+
+from .titles import url_title
 
 Expand = Callable[[str], str]
 
@@ -332,19 +335,157 @@ FUNCTIONS: dict[str, Callable[..., str]] = {
     "uc": _simple(str.upper),
     "lcfirst": _simple(lambda s: _first_case(s, False)),
     "ucfirst": _simple(lambda s: _first_case(s, True)),
-    "urlencode": _simple(lambda s: quote_plus(s)),
-    "anchorencode": _simple(lambda s: re.sub(r"\s+", "_", s.strip())),
-    "formatnum": _simple(lambda s: _formatnum(s)),
+    "urlencode": lambda first, args, expand, **_: urlencode(
+        expand(first).strip(), _arg(args, 0, expand)
+    ),
+    "anchorencode": _simple(lambda s: anchorencode(s)),
+    "formatnum": lambda first, args, expand, **_: formatnum(
+        expand(first).strip(), {_arg(args, i, expand).upper() for i in range(len(args))}
+    ),
     "#len": _simple(lambda s: str(len(s))),
+    "#formatdate": lambda first, args, expand, **_: formatdate(
+        expand(first).strip(), _arg(args, 0, expand)
+    ),
+    "#dateformat": lambda first, args, expand, **_: formatdate(
+        expand(first).strip(), _arg(args, 0, expand)
+    ),
 }
 
 
-def _formatnum(text: str) -> str:
-    match = re.fullmatch(r"(-?)(\d+)(\.\d+)?", text)
+# --- URLs and anchors ---------------------------------------------------------------
+
+
+def urlencode(text: str, mode: str = "") -> str:
+    """``{{urlencode:text|QUERY}}`` (the default: PHP's urlencode), ``|WIKI`` (a title in a
+    URL: spaces as underscores) or ``|PATH`` (PHP's rawurlencode)."""
+    mode = mode.strip().upper()
+    if mode == "WIKI":
+        return url_title(text)
+    if mode == "PATH":
+        return quote(text, safe="~")
+    return quote_plus(text, safe="")
+
+
+def anchorencode(text: str) -> str:
+    """``{{anchorencode:}}``: the fragment a link to a heading of this text has (HTML5 ids:
+    whitespace as underscores, nothing escaped that a URL fragment may hold)."""
+    return re.sub(r"[ \t\n\r\f_]+", "_", text.strip())
+
+
+# --- numbers ------------------------------------------------------------------------
+
+
+def formatnum(text: str, flags: set[str] | frozenset[str] = frozenset()) -> str:
+    """``{{formatnum:}}`` in English: thousands separated by commas; ``R`` reads a formatted
+    number back, ``NOSEP`` leaves the separators out, ``LOSSLESS`` keeps every digit of a
+    number a double cannot hold, unformatted (otherwise it is rounded, as MediaWiki does)."""
+    if "R" in flags:
+        return text.replace(",", "")
+    match = re.fullmatch(r"([-+]?)(\d+)(\.\d+)?", text)
     if not match:
         return text
     sign, whole, fraction = match.groups()
-    return f"{sign}{int(whole):,}{fraction or ''}"
+    value = int(whole)
+    exact = value < 2**53  # a double holds it
+    if not exact and "LOSSLESS" not in flags:
+        value, exact = int(float(whole)), True
+    # A number a double cannot hold, kept whole (LOSSLESS), is shown as written.
+    digits = str(value) if "NOSEP" in flags or not exact else f"{value:,}"
+    return f"{'-' if sign == '-' else ''}{digits}{fraction or ''}"
+
+
+# --- dates and the clock --------------------------------------------------------------
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")  # fmt: skip
+DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+_MONTH_NUMBERS = {name.lower(): n for n, name in enumerate(MONTHS, 1)} | {
+    name[:3].lower(): n for n, name in enumerate(MONTHS, 1)
+}
+
+
+def clock_variables(now: dt.datetime) -> dict[str, str]:
+    """``{{CURRENTYEAR}}``, ``{{LOCALDAYNAME}}`` and the other clock variables at ``now``
+    (UTC; the local ones are the same, as on a wiki whose time zone is UTC)."""
+    weekday = (now.weekday() + 1) % 7  # MediaWiki counts from Sunday
+    values = {
+        "YEAR": str(now.year),
+        "MONTH": f"{now.month:02d}",
+        "MONTH2": f"{now.month:02d}",
+        "MONTH1": str(now.month),
+        "MONTHNAME": MONTHS[now.month - 1],
+        "MONTHNAMEGEN": MONTHS[now.month - 1],
+        "MONTHABBREV": MONTHS[now.month - 1][:3],
+        "DAY": str(now.day),
+        "DAY2": f"{now.day:02d}",
+        "DOW": str(weekday),
+        "DAYNAME": DAYS[weekday],
+        "TIME": f"{now.hour:02d}:{now.minute:02d}",
+        "HOUR": f"{now.hour:02d}",
+        "WEEK": str(now.isocalendar()[1]),
+        "TIMESTAMP": now.strftime("%Y%m%d%H%M%S"),
+    }
+    return {prefix + key: value for prefix in ("CURRENT", "LOCAL") for key, value in values.items()}
+
+
+def parse_clock(text: str) -> dt.datetime:
+    """A moment given as ISO 8601 (``1970-01-01T00:02:03Z``); "" is now."""
+    if not text:
+        return dt.datetime.now(dt.UTC)
+    moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment.astimezone(dt.UTC) if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+_ISO_DATE = re.compile(r"(-?\d{1,4})-(\d\d)-(\d\d)")
+_WORD_DATE = (
+    (re.compile(r"(\d{1,2}) ([a-z]+)\.? (-?\d{1,4})", re.I), ("d", "m", "y")),
+    (re.compile(r"([a-z]+)\.? (\d{1,2}),? (-?\d{1,4})", re.I), ("m", "d", "y")),
+    (re.compile(r"(-?\d{1,4}) ([a-z]+)\.? (\d{1,2})", re.I), ("y", "m", "d")),
+    (re.compile(r"(\d{1,2}) ([a-z]+)\.?", re.I), ("d", "m")),
+    (re.compile(r"([a-z]+)\.? (\d{1,2})", re.I), ("m", "d")),
+)
+
+
+def _read_date(text: str) -> tuple[int | None, int, int] | None:
+    match = _ISO_DATE.fullmatch(text)
+    if match:
+        year, month, day = (int(g) for g in match.groups())
+        return (year, month, day) if 1 <= month <= 12 and 1 <= day <= 31 else None
+    for pattern, order in _WORD_DATE:
+        match = pattern.fullmatch(text)
+        if match is None:
+            continue
+        parts = dict(zip(order, match.groups(), strict=True))
+        month = _MONTH_NUMBERS.get(parts["m"].lower())
+        day = int(parts["d"])
+        if month is None or not 1 <= day <= 31:
+            return None
+        return (int(parts["y"]) if "y" in parts else None, month, day)
+    return None
+
+
+def _year(year: int) -> str:
+    return f"{1 - year} BC" if year <= 0 else str(year)
+
+
+def formatdate(text: str, style: str = "") -> str:
+    """``{{#formatdate:date|mdy}}`` (also ``dmy``, ``ymd``, ``ISO 8601``); a date it cannot
+    read, or no style, comes back as it was written."""
+    date = _read_date(text)
+    style = style.strip().lower()
+    if date is None or style not in {"mdy", "dmy", "ymd", "iso 8601"}:
+        return text
+    year, month, day = date
+    name = MONTHS[month - 1]
+    if style == "iso 8601":
+        return f"{year:04d}-{month:02d}-{day:02d}" if year is not None else text
+    if year is None:
+        return {"mdy": f"{name} {day}", "dmy": f"{day} {name}", "ymd": f"{name} {day}"}[style]
+    return {
+        "mdy": f"{name} {day}, {_year(year)}",
+        "dmy": f"{day} {name} {_year(year)}",
+        "ymd": f"{_year(year)} {name} {day}",
+    }[style]
 
 
 def call(name: str, first: str, args: list[str], expand: Expand, *, exists) -> str | None:

@@ -1,0 +1,134 @@
+"""The expand stage, wikitext to wikitext: magic words, parser functions, transclusion."""
+
+from __future__ import annotations
+
+import pytest
+from mw2sphinx import expand
+from mw2sphinx import titles as t
+from mw2sphinx.model import Page, SiteInfo, Wiki
+
+SITE = SiteInfo(
+    name="MediaWiki",
+    article_url="http://example.org/wiki/$1",
+    script_url="http://example.org/index.php",
+    clock="1970-01-01T00:02:03Z",
+)
+NAMESPACES = t.Namespaces(SITE)
+PAGES = {
+    "Template:Foo": "FOO",
+    "Template:Raw": "''x'' * [[y]] {{z}}",
+    "MediaWiki:Greeting": "Hello $1, $2!",
+}
+WIKI = Wiki(
+    site=SITE,
+    pages={k: Page(k, NAMESPACES.title(k).namespace, v) for k, v in PAGES.items()},
+    redirects={
+        "Template:Redirect to foo": "Template:Foo",
+        "Template:Twice": "Template:Redirect to foo",
+    },
+)
+
+
+def expanded(text: str, *, wiki: Wiki = WIKI, title: str = "Parser test") -> str:
+    return expand.expand_page(
+        text, wiki=wiki, title=NAMESPACES.title(title), namespaces=NAMESPACES
+    ).text
+
+
+@pytest.mark.parametrize(
+    ("wikitext", "result"),
+    [
+        ("{{CURRENTYEAR}}-{{CURRENTMONTH}}-{{CURRENTDAY2}}", "1970-01-01"),
+        ("{{CURRENTMONTH1}} {{CURRENTMONTHNAME}} {{CURRENTMONTHABBREV}}", "1 January Jan"),
+        ("{{CURRENTDAY}} {{CURRENTDOW}} {{CURRENTDAYNAME}} {{CURRENTWEEK}}", "1 4 Thursday 1"),
+        ("{{CURRENTTIME}} {{CURRENTHOUR}} {{CURRENTTIMESTAMP}}", "00:02 00 19700101000203"),
+        ("{{LOCALYEAR}} {{LOCALDAYNAME}} {{LOCALTIME}}", "1970 Thursday 00:02"),
+        (
+            "{{SERVER}} {{SERVERNAME}} {{sErVeRNaMe}} [{{SCRIPTPATH}}] {{STYLEPATH}}",
+            "http://example.org example.org example.org [] /skins",
+        ),
+        (
+            "{{PAGENAMEE}} {{TALKPAGENAME}} {{TALKPAGENAMEE}} {{SUBJECTPAGENAME}}",
+            "Parser_test Talk:Parser test Talk:Parser_test Parser test",
+        ),
+        ("{{TALKSPACE}} {{CONTENTLANGUAGE}}", "Talk en"),
+        (
+            "{{urlencode:hi world?!}} {{urlencode:hi world?!|WIKI}} {{urlencode:hi world?!|PATH}}",
+            "hi+world%3F%21 hi_world%3F! hi%20world%3F%21",
+        ),
+        ("{{anchorencode:a  b_c}}", "a_b_c"),
+        (
+            "{{formatnum:1234567.5}} {{formatnum:9999999999999999}}",
+            "1,234,567.5 10,000,000,000,000,000",
+        ),
+        (
+            "{{formatnum:9999999999999999|LOSSLESS}} {{formatnum:1234|NOSEP}} "
+            "{{formatnum:1,234|R}}",
+            "9999999999999999 1234 1234",
+        ),
+        (
+            "{{#formatdate:2009-03-24|mdy}} / {{#formatdate:2009-03-24|dmy}} / "
+            "{{#formatdate:2009-03-24|ymd}}",
+            "March 24, 2009 / 24 March 2009 / 2009 March 24",
+        ),
+        (
+            "{{#formatdate:-0001-12-31|mdy}} / {{#formatdate:0000-12-31|mdy}}",
+            "December 31, 2 BC / December 31, 1 BC",
+        ),
+        (
+            "{{#formatdate:2009-03-24}} / {{#formatdate:2019-22-22|dmy}} / "
+            "{{#formatdate:March 24|dmy}}",
+            "2009-03-24 / 2019-22-22 / 24 March",
+        ),
+        (
+            "{{localurl:Some page}} {{localurl:Some page|q=?&amp=&}}",
+            "/wiki/Some_page /index.php?title=Some_page&q=?&amp=&",
+        ),
+        (
+            "{{fullurl:Foo bar|action=edit}} {{localurle:A|b=1&c=2}}",
+            "http://example.org/index.php?title=Foo_bar&action=edit "
+            "/index.php?title=A&amp;b=1&amp;c=2",
+        ),
+        ("{{int:greeting|you|me}} {{int:no such message}}", "Hello you, me! ⧼no such message⧽"),
+        ("{{redirect to foo}}", "FOO"),
+    ],
+)
+def test_expands_as_mediawiki(wikitext: str, result: str) -> None:
+    assert expanded(wikitext) == result
+
+
+def test_clock_variables_are_case_sensitive() -> None:
+    """{{CurrentMonth}} is a template, as in MediaWiki: a placeholder for a missing one."""
+    result = expand.expand_page(
+        "{{CurrentMonth}}", wiki=WIKI, title=NAMESPACES.title("P"), namespaces=NAMESPACES
+    )
+    assert result.placeholders == ["Template:CurrentMonth"]
+
+
+def test_no_clock_is_now() -> None:
+    import datetime as dt
+
+    wiki = Wiki(site=SiteInfo(name="W"), pages={})
+    assert expanded("{{CURRENTYEAR}}", wiki=wiki) == str(dt.datetime.now(dt.UTC).year)
+
+
+def test_a_redirect_to_a_redirect_is_not_followed() -> None:
+    result = expand.expand_page(
+        "{{Twice}}", wiki=WIKI, title=NAMESPACES.title("P"), namespaces=NAMESPACES
+    )
+    assert result.placeholders == ["Template:Twice"]
+    assert {"Template:Twice", "Template:Redirect to foo"} <= result.transcluded
+
+
+def test_msgnw_shows_the_source() -> None:
+    text = expanded("{{msgnw:Raw}}")
+    assert "[[" not in text and "''" not in text and "{{" not in text
+    assert text == "&#39;&#39;x&#39;&#39; &#42; &#91;&#91;y&#93;&#93; &#123;&#123;z&#125;&#125;"
+
+
+def test_unknown_parser_function_keeps_every_argument() -> None:
+    result = expand.expand_page(
+        "{{#foo:bar|{{Foo}}|b=c}}", wiki=WIKI, title=NAMESPACES.title("P"), namespaces=NAMESPACES
+    )
+    assert result.placeholders == ["#foo:bar|FOO|b=c"]
+    assert [w.kind for w in result.warnings] == ["parser-function"]
