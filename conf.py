@@ -1,11 +1,18 @@
 """Sphinx settings for any tree the converter writes: ``sphinx-build -c <this folder> SRC OUT``."""
 
+import os
+
 # The wiki's name comes from the converted tree (_wiki/site.json), see mw2sphinx.sphinxext.
 project = "Wiki"
 
 # Everything the converted pages need (MyST and its settings, sphinx-design, the reader's
-# features, the shape of the PDF and ePub) comes with the one extension.
-extensions = ["mw2sphinx"]
+# features, the shape of the PDF and ePub) comes with the one extension. The others make a
+# site that travels: a sitemap, OpenGraph cards (a page's first paragraph and image) and a
+# 404 page; mw2sphinx fills in their settings from html_baseurl.
+extensions = ["mw2sphinx", "sphinx_sitemap", "sphinxext.opengraph", "notfound.extension"]
+# The site's own address, for canonical links, the sitemap and the cards: Read the Docs
+# gives it; anywhere else set it here or with -D html_baseurl=https://host/path/.
+html_baseurl = os.environ.get("READTHEDOCS_CANONICAL_URL", "")
 root_doc = "index"
 # Only what the converter writes is part of the site, whatever else the folder holds.
 include_patterns = ["index.md", "pages/**", "categories/**", "special/**"]

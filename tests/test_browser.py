@@ -358,3 +358,45 @@ def test_the_page_information_follows_the_content(browser, base_url: str, screen
             page.screenshot(path=ARTIFACTS / f"footer-{name}-{screen}-{theme}.png", full_page=True)
     finally:
         context.close()
+
+
+#: axe-core from the npm registry (tests/node/package.json; `npm ci --prefix tests/node`).
+AXE = ROOT / "tests" / "node" / "node_modules" / "axe-core" / "axe.min.js"
+#: A page of each kind the site has.
+AUDITED = {
+    "home": "index.html",
+    "article": "pages/Grokking.html",
+    "category": "categories/Concepts.html",
+    "special": "special/allpages.html",
+}
+
+
+def _violations(page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        """async () => (await axe.run(document, {
+            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}, resultTypes: ['violations'],
+        })).violations.map(v => v.id + ': ' + v.help + ' at '
+            + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))"""
+    )
+    return list(found)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_accessibility_audit_wcag2_a_and_aa(browser, base_url: str, theme: str):
+    """axe-core, WCAG 2 A and AA: no violation on a page of each kind, light and dark."""
+    if not AXE.is_file():
+        pytest.fail(f"no {AXE}: npm ci --prefix tests/node (what .ci/run does)")
+    context = browser.new_context(viewport=VIEWPORT, color_scheme=theme, base_url=base_url)
+    context.add_init_script(f"localStorage.setItem('theme', '{theme}')")
+    page = context.new_page()
+    try:
+        found = {}
+        for name, address in AUDITED.items():
+            page.goto(address)
+            page.wait_for_load_state("networkidle")
+            assert page.locator("body").get_attribute("data-theme") == theme
+            found[name] = _violations(page)
+        assert found == {name: [] for name in AUDITED}
+    finally:
+        context.close()

@@ -127,11 +127,12 @@ class LeaveOutBrowserOnly(SphinxPostTransform):
         return is_export(self.env._builder_cls)
 
     def run(self, **kwargs: Any) -> None:
-        leave_out_browser_only(self.document, browser_only_docs(self.config))
+        leave_out_browser_only(self.document, browser_only_docs(self.env.srcdir, self.config))
 
 
-def browser_only_docs(config: Config) -> list[str]:
-    return list(config.wiki_browser_only_docs)
+def browser_only_docs(srcdir: str | os.PathLike[str], config: Config) -> list[str]:
+    """``wiki_browser_only_docs``, and the redirects: their old addresses only forward."""
+    return [*config.wiki_browser_only_docs, *site_of(srcdir, config).redirects]
 
 
 # --- LaTeX: the book's structure ---------------------------------------------------------
@@ -481,15 +482,15 @@ class Credit:
         return rights
 
 
-def _site(app: Sphinx) -> SiteData:
+def site_of(srcdir: str | os.PathLike[str], config: Config) -> SiteData:
     """The converter's site data (empty if the tree has none: :mod:`.sphinxext` says so)."""
-    return SiteData.read(Path(app.srcdir) / getattr(app.config, "wiki_site_data", SITE_DATA))
+    return SiteData.read(Path(srcdir) / getattr(config, "wiki_site_data", SITE_DATA))
 
 
 def book_credit(app: Sphinx) -> Credit:
     config = app.config
     rights = site_licence(
-        _site(app),
+        site_of(app.srcdir, app.config),
         text=getattr(config, "wiki_license_text", ""),
         url=getattr(config, "wiki_license_url", ""),
     )
@@ -539,7 +540,7 @@ def back_of_title_page(credit: Credit, latex_engine: str) -> str:
 
 def _source_url(app: Sphinx) -> str:
     """The live wiki's main page, from the converter's site data ("" unless a web address)."""
-    site = _site(app)
+    site = site_of(app.srcdir, app.config)
     return page_url(site.article_url, site.main_page)
 
 
@@ -587,7 +588,7 @@ def configure_builder(app: Sphinx) -> None:
     suffix = app.builder.out_suffix if hasattr(app.builder, "out_suffix") else ".xhtml"
     config.epub_exclude_files = [
         *config.epub_exclude_files,
-        *(docname + suffix for docname in browser_only_docs(config)),
+        *(docname + suffix for docname in browser_only_docs(app.srcdir, config)),
     ]
     config.epub_pre_files = [(TITLE_PAGE + suffix, "Title page"), *config.epub_pre_files]
     config.html_static_path = [*config.html_static_path, str(EPUB_STATIC)]

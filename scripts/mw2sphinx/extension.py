@@ -9,13 +9,21 @@ single values are only filled in where the project left Sphinx's default.
 
 from __future__ import annotations
 
+import contextlib
+import html
+import importlib
+import io
 from typing import Any
+from urllib.parse import urlsplit
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
+from sphinx.util import logging
 
 from . import __version__
 from .myst import URL_SCHEMES
+
+logger = logging.getLogger(__name__)
 
 #: MyST syntax extensions the converter writes: red links and styled spans
 #: (``[text]{.wiki-redlink}``), block attributes, definition lists.
@@ -73,11 +81,72 @@ def configure_myst(app: Sphinx, config: Config) -> None:
             config[name] = default
 
 
+#: The 404 page (sphinx-notfound-page): {prefix} is the site's path on its host.
+NOT_FOUND_BODY = (
+    "<h1>Page not found</h1>\n<p>This site has no page at this address: the page may have "
+    "been moved or deleted on the wiki. Search for it, or start from the "
+    '<a href="{prefix}">Main Page</a>.</p>'
+)
+
+
+def site_extension_defaults(app: Sphinx, config: Config) -> dict[str, Any]:
+    """Settings of the extensions that make a site travel, where the project loads them:
+    their addresses from ``html_baseurl``; a page's card shows its first image (no drawn
+    cards); the sitemap lists the pages, not Sphinx's search and index or the 404 page."""
+    base = config.html_baseurl or ""
+    prefix = urlsplit(base).path.rstrip("/") + "/"
+    values: dict[str, Any] = {}
+    if "sphinxext.opengraph" in app.extensions:
+        values.update(
+            ogp_site_url=base,
+            ogp_use_first_image=True,
+            ogp_social_cards={"enable": False},
+            # mw2sphinx writes the page's description itself: its first paragraph
+            ogp_enable_meta_description=False,
+        )
+    if "notfound.extension" in app.extensions:
+        values.update(
+            notfound_urls_prefix=prefix,
+            notfound_context={
+                "title": "Page not found",
+                "body": NOT_FOUND_BODY.format(prefix=html.escape(prefix)),
+            },
+        )
+    if "sphinx_sitemap" in app.extensions:
+        values.update(
+            sitemap_url_scheme="{link}",
+            sitemap_excludes=["search.html", "genindex.html", "404.html", "404/"],
+        )
+    return values
+
+
+def configure_site_extensions(app: Sphinx, config: Config) -> None:
+    for name, value in site_extension_defaults(app, config).items():
+        if not set_by_project(config, name):
+            config[name] = value
+    if "sphinx_sitemap" in app.extensions and not (config.html_baseurl or config.site_url):
+        # A sitemap lists absolute addresses: without the site's, there is none, which
+        # sphinx-sitemap reports as a warning at the end of every build.
+        logger.info("no sitemap: html_baseurl is not set")
+        config.suppress_warnings = [*config.suppress_warnings, "sitemap.configuration"]
+
+
+def _import_quietly(name: str) -> None:
+    """Import an extension of the project's before Sphinx does: sphinxext-opengraph prints a
+    note on standard output when matplotlib (for drawn cards, which the site does not use)
+    is missing."""
+    with contextlib.suppress(ImportError), contextlib.redirect_stdout(io.StringIO()):
+        importlib.import_module(name)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    if "sphinxext.opengraph" in app.config.extensions:
+        _import_quietly("sphinxext.opengraph")
     app.setup_extension("myst_parser")
     app.setup_extension("sphinx_design")
     app.setup_extension("mw2sphinx.sphinxext")
     app.setup_extension("mw2sphinx.exports")
     app.setup_extension("mw2sphinx.bookimages")
     app.connect("config-inited", configure_myst, priority=400)
+    app.connect("config-inited", configure_site_extensions, priority=400)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -117,7 +117,7 @@ class _Writer:
         for caption, docs in self.navigation.sections:
             if caption:
                 out.append(
-                    '<p class="caption" role="heading"><span class="caption-text">'
+                    '<p class="caption" role="heading" aria-level="2"><span class="caption-text">'
                     f"{_text(caption)}</span></p>\n"
                 )
             out.append(self.entries(docs, 1, None))

@@ -153,7 +153,7 @@ def build_tree(
     files.update(_redirect_files(redirects))
     home = by_title.get(wiki.site.main_page)
     files["index.md"] = _home_file(home, wiki, categories, roots, sorted(special))
-    files["_wiki/site.json"] = _site_data(wiki, pages, categories, special).to_json()
+    files["_wiki/site.json"] = _site_data(wiki, pages, categories, special, redirects).to_json()
     files["_wiki/report.json"] = report_json
     for title, place in sorted((media or {}).items()):
         local = (media_sources or {}).get(title) or wiki.files[title].path
@@ -279,13 +279,15 @@ def _count(number: int, noun: str) -> str:
 
 
 def _redirect_files(redirects: dict[str, tuple[str, str | None]]) -> dict[str, str]:
-    """A small page at each redirect's address, pointing to the target."""
+    """A small page at each redirect's address: the web site forwards it to the target (see
+    :mod:`.sphinxext`); its text links there, named as the target is titled, for a reader
+    whose browser does not follow."""
     files = {}
     for title, (docname, target_label) in sorted(redirects.items()):
-        link = f"[{escape(title)}](#{target_label})" if target_label else escape(title)
+        target = f"[](#{target_label})" if target_label else "a page the wiki does not have"
         files[docname + ".md"] = (
             f"---\norphan: true\nhide-toc: true\n---\n\n({t.label(docname)})=\n"
-            f"# {_heading(title)}\n\n{{.wiki-redirect}}\nThis page redirects to {link}.\n"
+            f"# {_heading(title)}\n\n{{.wiki-redirect}}\nThis page redirects to {target}.\n"
         )
     return files
 
@@ -312,6 +314,7 @@ def _site_data(
     pages: list[ConvertedPage],
     categories: dict[str, Category],
     special: dict[str, str],
+    redirects: dict[str, tuple[str, str | None]],
 ) -> SiteData:
     entries = {
         p.title.full: PageEntry(
@@ -336,6 +339,7 @@ def _site_data(
         rights_url=wiki.site.rights_url,
         pages=entries,
         special={docname.rsplit("/", 1)[-1]: docname for docname in special},
+        redirects={docname: label or "" for docname, label in sorted(redirects.values())},
     )
 
 

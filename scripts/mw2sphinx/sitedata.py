@@ -67,6 +67,9 @@ class SiteData:
     pages: Mapping[str, PageEntry] = dataclasses.field(default_factory=dict)
     #: special page name ("random", "allpages", ...) -> docname.
     special: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    #: a redirect's document (its old address) -> the label of its target (page or section);
+    #: "" for a redirect to a page the site does not have.
+    redirects: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     def to_json(self) -> str:
         data = {
@@ -77,6 +80,7 @@ class SiteData:
             "rights_url": self.rights_url,
             "pages": {title: entry.to_json() for title, entry in self.pages.items()},
             "special": dict(self.special),
+            "redirects": dict(self.redirects),
         }
         return json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
 
@@ -104,6 +108,7 @@ class SiteData:
             rights_url=str(data.get("rights_url") or ""),
             pages=pages,
             special={str(k): str(v) for k, v in (data.get("special") or {}).items()},
+            redirects={str(k): str(v or "") for k, v in (data.get("redirects") or {}).items()},
         )
 
     @classmethod

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import html
 import json
+import posixpath
 import weakref
 from collections.abc import Iterable, Set
 from datetime import datetime
@@ -357,11 +359,92 @@ def attribution_context(app: Sphinx, page: dict[str, Any] | None) -> dict[str, A
     }
 
 
+# --- redirects ------------------------------------------------------------------------------
+
+
+def redirect_target(app: Sphinx, docname: str) -> tuple[str, str] | None:
+    """Where a redirect's document forwards to: (its URL relative to the redirect, the
+    target's document); ``None`` for a document that is no redirect, or one to a page the
+    site does not have."""
+    label = site_data(app)[0].redirects.get(docname)
+    found = app.env.domains.standard_domain.labels.get(label) if label else None
+    if found is None or not found[0]:
+        return None
+    target, anchor = found[0], found[1]
+    uri = app.builder.get_relative_uri(docname, target)
+    return (f"{uri}#{anchor}" if anchor else uri), target
+
+
+def forward_redirect(app: Sphinx, pagename: str, context: dict) -> None:
+    """A redirect's old address forwards to its target page and section, as MediaWiki's do:
+    a refresh at once, the target as the canonical address, and (in the page) a link."""
+    found = redirect_target(app, pagename)
+    if found is None:
+        return
+    uri, target = found
+    refresh = f'<meta http-equiv="refresh" content="0; url={html.escape(uri)}">\n'
+    context["metatags"] = context.get("metatags", "") + refresh
+    if context.get("pageurl") and app.config.html_baseurl:
+        canonical = posixpath.join(app.config.html_baseurl, app.builder.get_target_uri(target))
+        context["pageurl"] = canonical
+        if context.get("meta") is None:
+            context["meta"] = {}
+        context["meta"].setdefault("og:url", canonical)
+
+
+def leave_redirects_out_of_the_sitemap(app: Sphinx) -> None:
+    """The sitemap (sphinx-sitemap) lists the pages, not the old addresses that forward."""
+    if "sphinx_sitemap" not in app.extensions or not is_web_site(app.builder):
+        return
+    redirects = [app.builder.get_target_uri(d) for d in sorted(site_data(app)[0].redirects)]
+    app.config.sitemap_excludes = [*app.config.sitemap_excludes, *redirects]
+
+
+# --- cards (sphinxext-opengraph) -------------------------------------------------------------
+
+
+def _image_url(app: Sphinx, pagename: str, doctree: nodes.Node | None) -> tuple[str, str]:
+    """(address, alt text) of the page's first image as the site has it; ("", "") if none."""
+    image = doctree.next_node(nodes.image) if doctree is not None else None
+    name = app.builder.images.get(image["uri"]) if image is not None else None
+    if image is None or not name:
+        return "", ""
+    path = f"{app.builder.imagedir}/{name}"
+    base = app.config.html_baseurl
+    url = posixpath.join(base, path) if base else app.builder.get_relative_uri(pagename, "") + path
+    return url, str(image.get("alt", ""))
+
+
+def add_card(
+    app: Sphinx, pagename: str, templatename: str, context: dict, doctree: nodes.Node | None
+) -> None:
+    """The page's card (sphinxext-opengraph, before it writes the tags): its description is
+    the page's first paragraph (its lead, as the link previews show it), its image the
+    page's first image."""
+    if "sphinxext.opengraph" not in app.extensions or not is_web_site(app.builder):
+        return
+    fields = context.get("meta")
+    if fields is None:
+        fields = context["meta"] = {}
+    _, extracts = _env_data(app.env)
+    description = extracts.get(pagename, ("", ""))[1]
+    if description and "og:description" not in fields:
+        fields["og:description"] = description
+        if not app.config.ogp_enable_meta_description:
+            tag = f'<meta name="description" content="{html.escape(description)}">\n'
+            context["metatags"] = context.get("metatags", "") + tag
+    url, alt = _image_url(app, pagename, doctree)
+    if url and "og:image" not in fields:
+        fields["og:image"] = url
+        fields.setdefault("og:image:alt", alt)
+
+
 def add_page_context(
     app: Sphinx, pagename: str, templatename: str, context: dict, doctree: nodes.Node | None
 ) -> None:
     if not is_web_site(app.builder):
         return
+    forward_redirect(app, pagename, context)
     pages, _ = _env_data(app.env)
     info = pages.get(pagename)
     context["wiki_page"] = page_context(app, pagename, info) if info is not None else None
@@ -517,11 +600,13 @@ def setup(app: Sphinx) -> dict:
     app.add_css_file("wiki.css")
     app.connect("config-inited", configure)
     app.connect("builder-inited", add_assets)
+    app.connect("builder-inited", leave_redirects_out_of_the_sitemap)
     app.connect("env-get-outdated", outdated_docs)
     app.connect("env-purge-doc", purge_doc)
     app.connect("env-merge-info", merge_info)
     app.connect("doctree-read", read_doctree)
     app.connect("html-page-context", add_page_context)
+    app.connect("html-page-context", add_card, priority=450)  # before sphinxext-opengraph
     app.connect("write-started", prepare_navigation)
     # furo renders its navigation at the default priority, 500
     app.connect("html-page-context", hide_toctree, priority=400)
