@@ -73,3 +73,10 @@ def test_warning_kinds_are_the_enum_and_the_report_says_what_each_means():
     data = json.loads(report.to_json())
     assert data["warnings_by_kind"] == {"link": 1, "ref": 1}
     assert data["kinds"] == {"link": MEANINGS[Kind.LINK], "ref": MEANINGS[Kind.REF]}
+
+
+def test_a_tag_mediawiki_allows_is_not_shown_as_text():
+    # one list of the tags MediaWiki allows, for the convert stage and the MyST writer
+    page, kinds = warnings_of("a <ruby>b<rtc>d</rtc></ruby> e")
+    assert [kind for kind, _ in kinds if kind == "html"] == []
+    assert page.markdown == "a bd e\n"

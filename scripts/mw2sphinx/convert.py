@@ -35,14 +35,16 @@ from .myst import (
 from .pandoc_ast import Block, Blocks, ReadCache, para, parse_fragments, recover, text_node
 from .report import Kind, WikiWarning, find_line
 from .sources.progress import Progress
-
-# Markers start with a digit: a link trail ([[X]]s) takes the letters after a link, and
-# would eat a marker that started with one.
-REF_MARKER = "9MWxQzREF{}Q"
-IMAGE_MARKER = "9MWxQzIMG{}Q"
-LIST_MARKER = "9MWxQzLIST{}Q"
-_MARKER_RE = re.compile(r"9MWxQz(REF|TPL|IMG)(\d+)Q")
-_BLOCK_RE = re.compile(r"9MWxQz(LIST|IMG)(\d+)Q")
+from .vocabulary import (
+    ALLOWED_TAGS,
+    BLOCK_MARKER_RE,
+    IMAGE_MARKER,
+    INLINE_MARKER_RE,
+    LIST_MARKER,
+    REF_MARKER,
+    VERBATIM_TAGS,
+    alternatives,
+)
 
 
 @dataclasses.dataclass
@@ -77,95 +79,6 @@ class Prepared:
         return f"ref-{self._numbers[key]}"
 
 
-#: Tags MediaWiki lets through (its Sanitizer's list and the extension tags it knows);
-#: any other tag is shown as text.
-ALLOWED_TAGS = frozenset(
-    [
-        "b",
-        "bdi",
-        "bdo",
-        "del",
-        "i",
-        "ins",
-        "u",
-        "font",
-        "big",
-        "small",
-        "sub",
-        "sup",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "cite",
-        "code",
-        "em",
-        "s",
-        "strike",
-        "strong",
-        "tt",
-        "var",
-        "div",
-        "center",
-        "blockquote",
-        "ol",
-        "ul",
-        "dl",
-        "table",
-        "caption",
-        "thead",
-        "tbody",
-        "tfoot",
-        "pre",
-        "ruby",
-        "rb",
-        "rp",
-        "rt",
-        "rtc",
-        "p",
-        "span",
-        "abbr",
-        "dfn",
-        "kbd",
-        "samp",
-        "data",
-        "time",
-        "mark",
-        "br",
-        "wbr",
-        "hr",
-        "li",
-        "dt",
-        "dd",
-        "td",
-        "th",
-        "tr",
-        "q",
-        "ref",
-        "references",
-        "nowiki",
-        "math",
-        "syntaxhighlight",
-        "source",
-        "poem",
-        "gallery",
-        "includeonly",
-        "noinclude",
-        "onlyinclude",
-        "templatestyles",
-        "indicator",
-        "chem",
-        "ce",
-        "score",
-        "graph",
-        "timeline",
-        "categorytree",
-    ]
-)
-
-
 def _attribute(tag: Tag, name: str) -> str:
     for attribute in tag.attributes:
         if str(attribute.name).strip().lower() == name:
@@ -187,7 +100,7 @@ _GALLERY = re.compile(r"<gallery\b[^>]*>(.*?)</gallery\s*>", re.IGNORECASE | re.
 # A <ref> whose attributes MediaWiki reads but mwparserfromhell does not (name"x", name=x y).
 _LOOSE_NAME = re.compile(r"\bname\s*=?\s*[\"']?([^\"'>/]+)", re.IGNORECASE)
 _LOOSE_REF = re.compile(
-    r"(?P<literal><!--.*?(?:-->|\Z)|<(nowiki|pre|math|syntaxhighlight|source)\b[^>]*?(?<!/)>.*?</\2\s*>)"
+    rf"(?P<literal><!--.*?(?:-->|\Z)|<{alternatives(VERBATIM_TAGS)}\b[^>]*?(?<!/)>.*?</\2\s*>)"
     r"|<ref\b([^>/]*?)(/>|>(.*?)</ref\s*>)",
     re.IGNORECASE | re.DOTALL,
 )
@@ -217,7 +130,7 @@ def _gallery(match: re.Match[str]) -> str:
 _QUOTE_LITERAL = re.compile(
     r"<!--.*?(?:-->|\Z)"
     r"|(?<=\[\[)[^\[\]|\n]+"
-    r"|<(nowiki|pre|math|syntaxhighlight|source)\b[^>]*?(?:/>|>.*?(?:</\1\s*>|\Z))",
+    rf"|<{alternatives(VERBATIM_TAGS)}\b[^>]*?(?:/>|>.*?(?:</\1\s*>|\Z))",
     re.IGNORECASE | re.DOTALL,
 )
 _QUOTE_RUN = re.compile(r"('{2,})")
@@ -331,7 +244,7 @@ def do_quotes(text: str) -> tuple[str, list[int]]:
 
 _REF_TOKEN = re.compile(
     r"<!--.*?(?:-->|\Z)"
-    r"|<(nowiki|pre|math|syntaxhighlight|source)\b[^>]*?(?<!/)>.*?</\1\s*>"
+    rf"|<{alternatives(VERBATIM_TAGS)}\b[^>]*?(?<!/)>.*?</\1\s*>"
     r"|(?P<ref></?ref\b[^>]*>)",
     re.IGNORECASE | re.DOTALL,
 )
@@ -717,13 +630,13 @@ class _Context(PageContext):
     def has_block_marker(self, text: str) -> bool:
         return any(
             match.group(1) == "LIST" or self._figure(int(match.group(2)))
-            for match in _BLOCK_RE.finditer(text)
+            for match in BLOCK_MARKER_RE.finditer(text)
         )
 
     def split_block_markers(self, text: str) -> list[str | int | Image]:
         pieces: list[str | int | Image] = []
         last = 0
-        for match in _BLOCK_RE.finditer(text):
+        for match in BLOCK_MARKER_RE.finditer(text):
             number = int(match.group(2))
             if match.group(1) == "LIST" and number < len(self.prepared.lists):
                 piece: int | Image | None = number
@@ -764,7 +677,7 @@ class _Context(PageContext):
 
     def marker(self, text: str) -> Iterator[tuple[str, object]]:
         last = 0
-        for match in _MARKER_RE.finditer(text):
+        for match in INLINE_MARKER_RE.finditer(text):
             kind, number = match.group(1), int(match.group(2))
             value: object | None = None
             if kind == "REF" and number < len(self.prepared.citations):

@@ -19,13 +19,13 @@ from . import parser_functions
 from .model import Wiki
 from .report import Kind, WikiWarning, line_of
 from .titles import TEMPLATE, Namespaces, Title, url_title
+from .vocabulary import PLACEHOLDER
 
 MAX_DEPTH = 40
 MAX_CALLS = 20_000
 MAX_OUTPUT = 4_000_000  # characters of expanded text per page
 
 #: Marker for a template that does not exist; the convert stage replaces it.
-PLACEHOLDER = "9MWxQzTPL{}Q"  # starts with a digit: see convert.REF_MARKER
 
 SWITCHES = (
     "NOTOC", "FORCETOC", "TOC", "NOEDITSECTION", "NEWSECTIONLINK", "NONEWSECTIONLINK",

@@ -18,6 +18,7 @@ from urllib.parse import quote
 from .files import FileUse
 from .pandoc_ast import Blocks, Content, Inline, Inlines, Node, text_node
 from .report import Kind
+from .vocabulary import ALLOWED_TAGS
 
 #: What MediaWiki links by default ($wgUrlProtocols): a URL must start with one of these,
 #: in any case. ``//`` (protocol-relative) is written as https.
@@ -224,19 +225,13 @@ class PageContext:
 
 # --- the writer -------------------------------------------------------------------
 
-#: MediaWiki tags that format text; the class names are styled by the extension.
-SPAN_TAGS = {
+#: Classes of the MediaWiki tags that format text, styled by the extension.
+SPAN_CLASSES = {
     "u": "wiki-u", "ins": "wiki-u", "s": "wiki-s", "strike": "wiki-s", "del": "wiki-s",
-    "small": "wiki-small", "big": "wiki-big", "span": "", "font": "", "abbr": "",
-    "cite": "", "dfn": "", "kbd": "", "samp": "", "var": "", "bdi": "", "bdo": "",
-    "data": "", "time": "", "mark": "wiki-mark", "q": "", "rb": "", "rp": "", "rt": "",
-    "ruby": "", "wbr": "", "center": "", "div": "", "b": "", "i": "", "em": "",
-    "strong": "", "tt": "", "code": "", "sup": "", "sub": "", "p": "", "blockquote": "",
-    "caption": "", "table": "", "tr": "", "td": "", "th": "", "ul": "", "ol": "", "li": "",
-    "dl": "", "dt": "", "dd": "", "h1": "", "h2": "", "h3": "", "h4": "", "h5": "",
-    "h6": "", "hr": "", "br": "", "pre": "", "nowiki": "", "references": "", "ref": "",
-    "gallery": "", "poem": "", "math": "", "syntaxhighlight": "", "source": "",
+    "small": "wiki-small", "big": "wiki-big", "mark": "wiki-mark",
 }  # fmt: skip
+#: Every tag MediaWiki allows, to its class: a raw one pandoc leaves is not shown as text.
+SPAN_TAGS = {tag: SPAN_CLASSES.get(tag, "") for tag in ALLOWED_TAGS}
 #: HTML tags pandoc leaves raw when they have attributes, to the nodes they mean.
 SEMANTIC_TAGS: dict[str, Callable[[Inlines], Inline]] = {
     "b": lambda inner: {"t": "Strong", "c": inner},

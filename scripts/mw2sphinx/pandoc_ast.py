@@ -24,8 +24,8 @@ from typing import Any, NotRequired, TypeAlias, TypedDict
 
 import pypandoc
 
-SEPARATOR = "MWxQzSEP{}Q"
-_SEPARATOR_RE = re.compile(r"MWxQzSEP(\d+)Q")
+from .vocabulary import OPENERS, SEPARATOR, SEPARATOR_RE
+
 # No automatic heading identifiers: they would depend on which pages share a batch (the
 # cache and the output must not), and the converter makes its own from MediaWiki's anchors.
 PANDOC_FORMAT = "mediawiki-auto_identifiers"
@@ -127,7 +127,7 @@ def _split(blocks: Blocks, count: int) -> list[Blocks] | None:
     expected = 0
     for block in blocks:
         if block["t"] == "Para" and len(block["c"]) == 1 and block["c"][0]["t"] == "Str":
-            match = _SEPARATOR_RE.fullmatch(block["c"][0]["c"])
+            match = SEPARATOR_RE.fullmatch(block["c"][0]["c"])
             if match:
                 if int(match.group(1)) != expected:
                     return None
@@ -286,7 +286,6 @@ def _parse_batch(fragments: list[str]) -> list[Parsed]:
 
 # --- recovery -------------------------------------------------------------------------
 
-_OPENERS = ("pre", "nowiki", "math", "syntaxhighlight", "source", "code", "div", "span", "ref")
 _ERROR_LINE = re.compile(r"line (\d+), column (\d+)")
 
 
@@ -301,7 +300,7 @@ class Recovered:
 
 def first_unclosed_line(text: str) -> int | None:
     """The line of the first table or tag the text opens and never closes."""
-    for name in _OPENERS:
+    for name in OPENERS:
         opens = list(re.finditer(rf"<{name}(?:\s[^>]*)?(?<!/)>", text, re.IGNORECASE))
         closed = len(re.findall(rf"</{name}\s*>", text, re.IGNORECASE))
         if len(opens) > closed:
@@ -315,7 +314,7 @@ def first_unclosed_line(text: str) -> int | None:
 
 def repair(text: str) -> str:
     """Close what the text leaves open, and show stray closing tags as text."""
-    for name in _OPENERS:
+    for name in OPENERS:
         opened = len(re.findall(rf"<{name}(?:\s[^>]*)?(?<!/)>", text, re.IGNORECASE))
         closed = len(re.findall(rf"</{name}\s*>", text, re.IGNORECASE))
         if closed > opened:

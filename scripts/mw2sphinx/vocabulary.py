@@ -1,0 +1,50 @@
+"""What the stages say to each other: the markers one stage leaves in the text for a later
+one, and the lists of tags more than one stage reads by."""
+
+from __future__ import annotations
+
+import re
+
+# --- markers --------------------------------------------------------------------------
+# In the wikitext from expansion to pandoc, and in pandoc's text nodes after it. They start
+# with a digit: a link trail ([[X]]s) takes the letters after a link, and would eat a
+# marker that started with one.
+
+_PREFIX = "9MWxQz"
+#: a template that is not there (expand.py), by its number in the page's placeholders
+PLACEHOLDER = _PREFIX + "TPL{}Q"
+#: a <ref> (convert.py), by its number in the page's citations
+REF_MARKER = _PREFIX + "REF{}Q"
+#: a [[File:…]] (convert.py), by its number in the page's images
+IMAGE_MARKER = _PREFIX + "IMG{}Q"
+#: a <references /> list (convert.py), by its number in the page's lists
+LIST_MARKER = _PREFIX + "LIST{}Q"
+#: the markers that stand inline, and those that stand for a block of their own
+INLINE_MARKER_RE = re.compile(_PREFIX + r"(REF|TPL|IMG)(\d+)Q")
+BLOCK_MARKER_RE = re.compile(_PREFIX + r"(LIST|IMG)(\d+)Q")
+#: between the fragments of one pandoc run (pandoc_ast.py), a paragraph of its own
+SEPARATOR = "MWxQzSEP{}Q"
+SEPARATOR_RE = re.compile(r"MWxQzSEP(\d+)Q")
+
+# --- tags -----------------------------------------------------------------------------
+
+#: Tags MediaWiki lets through (its Sanitizer's list and the extension tags it knows);
+#: any other tag is shown as text.
+ALLOWED_TAGS = frozenset(
+    "b bdi bdo del i ins u font big small sub sup h1 h2 h3 h4 h5 h6 cite code em s strike "
+    "strong tt var div center blockquote ol ul dl table caption thead tbody tfoot pre ruby "
+    "rb rp rt rtc p span abbr dfn kbd samp data time mark br wbr hr li dt dd td th tr q "
+    "ref references nowiki math syntaxhighlight source poem gallery includeonly noinclude "
+    "onlyinclude templatestyles indicator chem ce score graph timeline categorytree".split()
+)
+#: Tags whose content MediaWiki's preprocessor does not parse: a <ref> in them is text.
+VERBATIM_TAGS = ("nowiki", "pre", "math", "syntaxhighlight", "source")
+#: ... and <code>: the lines in which quotes are not balanced (bold and italics).
+LITERAL_TAGS = (*VERBATIM_TAGS, "code")
+#: Tags a fragment pandoc rejects may have left open (pandoc_ast.recover closes them).
+OPENERS = (*LITERAL_TAGS, "div", "span", "ref")
+
+
+def alternatives(tags: tuple[str, ...]) -> str:
+    """``tags`` as a regular expression's group: ``(a|b|c)``."""
+    return "(" + "|".join(tags) + ")"
