@@ -19,7 +19,7 @@ from . import parser_functions
 from .model import Wiki
 from .report import Kind, WikiWarning, line_of
 from .titles import TEMPLATE, Namespaces, Title, url_title
-from .vocabulary import PLACEHOLDER
+from .vocabulary import PLACEHOLDER, UNEXPANDED_TAGS, alternatives
 
 MAX_DEPTH = 40
 MAX_CALLS = 20_000
@@ -34,9 +34,9 @@ SWITCHES = (
 )  # fmt: skip
 _SWITCH_RE = re.compile(r"__(" + "|".join(SWITCHES) + r")__")
 # Tags whose content the preprocessor leaves alone.
-LITERAL_TAGS = {"nowiki", "pre", "math", "syntaxhighlight", "source", "score", "graph", "chem"}
+LITERAL_TAGS = frozenset(UNEXPANDED_TAGS)
 _LITERAL_BLOCK = re.compile(
-    r"<(" + "|".join(LITERAL_TAGS) + r")(\s[^>]*)?>.*?</\1\s*>", re.IGNORECASE | re.DOTALL
+    "<" + alternatives(UNEXPANDED_TAGS) + r"(\s[^>]*)?>.*?</\1\s*>", re.IGNORECASE | re.DOTALL
 )
 # MediaWiki puts a newline before transcluded text that starts like a block (T2529).
 _BLOCK_START = ("*", "#", ":", ";", "{|")

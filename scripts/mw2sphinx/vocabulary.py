@@ -39,10 +39,10 @@ ALLOWED_TAGS = frozenset(
 )
 #: Tags whose content MediaWiki's preprocessor does not parse: a <ref> in them is text.
 VERBATIM_TAGS = ("nowiki", "pre", "math", "syntaxhighlight", "source")
-#: ... and <code>: the lines in which quotes are not balanced (bold and italics).
-LITERAL_TAGS = (*VERBATIM_TAGS, "code")
+#: ... and the extension tags whose content templates do not expand (expand.py).
+UNEXPANDED_TAGS = (*VERBATIM_TAGS, "score", "graph", "chem")
 #: Tags a fragment pandoc rejects may have left open (pandoc_ast.recover closes them).
-OPENERS = (*LITERAL_TAGS, "div", "span", "ref")
+OPENERS = (*VERBATIM_TAGS, "code", "div", "span", "ref")
 
 
 def alternatives(tags: tuple[str, ...]) -> str:
