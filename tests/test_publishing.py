@@ -230,3 +230,52 @@ def test_without_a_base_url_there_is_no_sitemap_and_no_warning(built, tmp_path: 
     assert (tmp_path / "html" / "404.html").is_file()
     page = soup(tmp_path / "html", "index.html")
     assert not page.head.select('link[rel="canonical"]')
+
+
+# --- the wiki's own addresses (wiki_article_path) ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def with_wiki_addresses(built, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    src, _ = built
+    html = tmp_path_factory.mktemp("wiki-addresses") / "html"
+    sphinx_html(src, html, "-D", "wiki_article_path=wiki/", "-D", f"html_baseurl={BASE_URL}")
+    return html
+
+
+def test_the_wikis_own_addresses_forward_when_asked(built, with_wiki_addresses: Path):
+    src, default = built
+    assert not (default / "wiki").exists()  # off by default
+    site = site_of(src)
+    html = with_wiki_addresses
+    expected = {
+        "wiki/Alpha/index.html": "../../pages/Alpha.html",
+        "wiki/Main_Page/index.html": "../../index.html",
+        "wiki/Category:Things/index.html": "../../categories/Things.html",
+        "wiki/Old_part/index.html": "../../pages/Alpha.html#wiki-pages-alpha-part",
+        "wiki/Old_alpha/index.html": "../../pages/Alpha.html#wiki-pages-alpha",
+    }
+    # every page of the site has its address: the file's page too
+    file_page = docname_of(site, "File:Red box.png")
+    expected["wiki/File:Red_box.png/index.html"] = f"../../{file_page}.html"
+    assert set(site.pages) == {"Main Page", "Alpha", "Category:Things", "File:Red box.png"}
+    written = {p.relative_to(html).as_posix() for p in (html / "wiki").rglob("*.html")}
+    assert written == set(expected)  # the redirect to nowhere forwards nowhere
+    for path, target in expected.items():
+        page = soup(html, path)
+        (refresh,) = page.head.select('meta[http-equiv="refresh"]')
+        assert refresh["content"] == f"0; url={target}", path
+        assert page.select_one("body a")["href"] == target
+        canonical = page.head.select_one('link[rel="canonical"]')["href"]
+        assert canonical == BASE_URL + target.removeprefix("../../").split("#")[0]
+
+
+def test_forwarding_files_have_safe_names():
+    from mw2sphinx.wikipaths import forwarding_path, valid_prefix
+
+    assert forwarding_path("wiki/", "A b/C") == "wiki/A_b/C/index.html"
+    assert forwarding_path("wiki/", "Category:X") == "wiki/Category:X/index.html"
+    for title in ("../etc", "A/../../b", ".hidden", "A/", "a\x00b", "x" * 300, "50%"):
+        assert forwarding_path("wiki/", title) is None, title
+    assert valid_prefix("wiki/") and valid_prefix("w/index.php/")
+    assert not any(map(valid_prefix, ["/wiki/", "wiki", "../x/", "", "a//b/"]))

@@ -20,7 +20,7 @@ from . import titles as t
 from .convert import ConvertedPage
 from .model import Wiki
 from .myst import escape, escape_line_starts
-from .sitedata import PageEntry, SiteData
+from .sitedata import PageEntry, Redirect, SiteData
 
 #: Folders and files the converter owns in the destination.
 MANAGED = ("index.md", "pages", "categories", "special", "media", "_wiki")
@@ -339,7 +339,10 @@ def _site_data(
         rights_url=wiki.site.rights_url,
         pages=entries,
         special={docname.rsplit("/", 1)[-1]: docname for docname in special},
-        redirects={docname: label or "" for docname, label in sorted(redirects.values())},
+        redirects={
+            docname: Redirect(title, label or "")
+            for title, (docname, label) in sorted(redirects.items())
+        },
     )
 
 

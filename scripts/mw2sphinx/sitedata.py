@@ -46,6 +46,15 @@ class PageEntry:
 
 
 @dataclasses.dataclass(frozen=True)
+class Redirect:
+    """A redirect of the wiki: its title, and the label of its target (page or section) on
+    the site, "" for a target the site does not have."""
+
+    title: str
+    target: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
 class Backlink:
     """A page in another page's "What links here": it links there, transcludes it, or both."""
 
@@ -67,9 +76,8 @@ class SiteData:
     pages: Mapping[str, PageEntry] = dataclasses.field(default_factory=dict)
     #: special page name ("random", "allpages", ...) -> docname.
     special: Mapping[str, str] = dataclasses.field(default_factory=dict)
-    #: a redirect's document (its old address) -> the label of its target (page or section);
-    #: "" for a redirect to a page the site does not have.
-    redirects: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    #: a redirect's document (its old address) -> the redirect.
+    redirects: Mapping[str, Redirect] = dataclasses.field(default_factory=dict)
 
     def to_json(self) -> str:
         data = {
@@ -80,7 +88,7 @@ class SiteData:
             "rights_url": self.rights_url,
             "pages": {title: entry.to_json() for title, entry in self.pages.items()},
             "special": dict(self.special),
-            "redirects": dict(self.redirects),
+            "redirects": {d: dataclasses.asdict(r) for d, r in self.redirects.items()},
         }
         return json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
 
@@ -108,7 +116,10 @@ class SiteData:
             rights_url=str(data.get("rights_url") or ""),
             pages=pages,
             special={str(k): str(v) for k, v in (data.get("special") or {}).items()},
-            redirects={str(k): str(v or "") for k, v in (data.get("redirects") or {}).items()},
+            redirects={
+                str(docname): Redirect(str(entry["title"]), str(entry.get("target") or ""))
+                for docname, entry in (data.get("redirects") or {}).items()
+            },
         )
 
     @classmethod

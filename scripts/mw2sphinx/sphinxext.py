@@ -47,6 +47,7 @@ from .sitedata import (
     site_licence,
     wiki_name_phrase,
 )
+from .wikipaths import valid_prefix, write_forwards
 
 logger = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -87,6 +88,11 @@ class WikiConfig:
     )
     license_url: str = _option(
         "", "env", "the address of the wiki's licence; default: from site data"
+    )
+    article_path: str = _option(
+        "",
+        "html",
+        'the wiki\'s own addresses forward to the pages, e.g. "wiki/" for wiki/Title; "": off',
     )
     what_links_here: bool = _option(True, "html", 'a "What links here" box on every page')
     live_links: bool = _option(True, "html", '"View on the wiki" and "Edit on the wiki" links')
@@ -366,7 +372,8 @@ def redirect_target(app: Sphinx, docname: str) -> tuple[str, str] | None:
     """Where a redirect's document forwards to: (its URL relative to the redirect, the
     target's document); ``None`` for a document that is no redirect, or one to a page the
     site does not have."""
-    label = site_data(app)[0].redirects.get(docname)
+    redirect = site_data(app)[0].redirects.get(docname)
+    label = redirect.target if redirect is not None else ""
     found = app.env.domains.standard_domain.labels.get(label) if label else None
     if found is None or not found[0]:
         return None
@@ -390,6 +397,27 @@ def forward_redirect(app: Sphinx, pagename: str, context: dict) -> None:
         if context.get("meta") is None:
             context["meta"] = {}
         context["meta"].setdefault("og:url", canonical)
+
+
+def write_wiki_addresses(app: Sphinx, exception: Exception | None) -> None:
+    """``wiki_article_path``: the wiki's own addresses forward to the site (:mod:`.wikipaths`)."""
+    prefix = app.config.wiki_article_path
+    if exception is not None or not prefix or not is_web_site(app.builder):
+        return
+    site = site_data(app)[0]
+    found = app.env.found_docs
+    targets = {d: app.builder.get_target_uri(d) for d in found if d not in site.redirects}
+    for docname in site.redirects:
+        forwarded = redirect_target(app, docname)
+        if forwarded is not None:
+            relative, target = forwarded
+            anchor = relative.partition("#")[2]
+            uri = app.builder.get_target_uri(target)
+            targets[docname] = f"{uri}#{anchor}" if anchor else uri
+    count = write_forwards(
+        Path(app.outdir), site, prefix=prefix, targets=targets, base_url=app.config.html_baseurl
+    )
+    logger.info("%d wiki addresses under %s forward to the site", count, prefix)
 
 
 def leave_redirects_out_of_the_sitemap(app: Sphinx) -> None:
@@ -552,6 +580,14 @@ def configure(app: Sphinx, config: Config) -> None:
     """The site's name from the site data, where conf.py left Sphinx's defaults; templates."""
     _append(config, "templates_path", TEMPLATES)
     _append(config, "html_static_path", STATIC_COMMON)
+    if config.wiki_article_path and not valid_prefix(config.wiki_article_path):
+        logger.warning(
+            "wiki_article_path = %r is not a folder of the site such as 'wiki/'; not used",
+            config.wiki_article_path,
+            type="wiki",
+            subtype="config",
+        )
+        config.wiki_article_path = ""
     for option in ("wiki_article_url", "wiki_edit_url"):
         value = getattr(config, option)
         if value and "$1" not in value:
@@ -612,6 +648,7 @@ def setup(app: Sphinx) -> dict:
     app.connect("html-page-context", hide_toctree, priority=400)
     app.connect("html-page-context", add_navigation, priority=600)
     app.connect("build-finished", write_web_site_data)
+    app.connect("build-finished", write_wiki_addresses)
     return {
         "version": __version__,
         "env_version": 1,
