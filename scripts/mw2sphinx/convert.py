@@ -16,11 +16,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import mwparserfromhell
-from mwparserfromhell.nodes import ExternalLink, Node, Tag, Wikilink
+from mwparserfromhell.nodes import Node, Tag, Wikilink
 from mwparserfromhell.wikicode import Wikicode
 
 from . import titles as t
 from .expand import Expansion, expand_page
+from .extlinks import mark_external_links
 from .files import FileUse, display_width, measured, media_paths, parse_options
 from .model import Wiki, WikiFile
 from .myst import (
@@ -42,6 +43,7 @@ from .vocabulary import (
     INLINE_MARKER_RE,
     LIST_MARKER,
     REF_MARKER,
+    URL_MARKER_RE,
     VERBATIM_TAGS,
     alternatives,
 )
@@ -69,6 +71,8 @@ class Prepared:
     languages: list[str] = dataclasses.field(default_factory=list)
     #: files linked rather than shown ([[Media:x]], [[:File:x]]), by their File: title.
     file_links: list[str] = dataclasses.field(default_factory=list)
+    #: the external links' URLs, by marker number (extlinks.mark_external_links).
+    urls: list[str] = dataclasses.field(default_factory=list)
 
     @functools.cached_property
     def _numbers(self) -> dict[tuple[str, str], int]:
@@ -290,24 +294,6 @@ def _html_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def number_external_links(code: mwparserfromhell.wikicode.Wikicode) -> None:
-    """Give ``[url]`` links their page's numbers ([1], [2]…) and ``[//host x]`` links a
-    scheme, in the parsed text itself (pandoc would number them across its whole batch,
-    and does not read protocol-relative links)."""
-    number = 0
-    for link in code.filter(recursive=True, forcetype=ExternalLink):
-        if not link.brackets:
-            continue
-        url = str(link.url)
-        if url.startswith("//"):
-            link.url = "https:" + url
-        if safe_url(url) is None:
-            continue
-        if link.title is None or not str(link.title).strip():
-            number += 1
-            link.title = f"&#91;{number}&#93;"  # entities: pandoc would end the link at "]"
-
-
 class _Extraction:
     """What :func:`prepare_page` takes out of one page's wikitext, as it goes."""
 
@@ -461,8 +447,8 @@ def prepare_page(text: str, *, title: t.Title, namespaces: t.Namespaces) -> Prep
     """Replace refs, reference lists and category links by markers (a pure function)."""
     balanced, unbalanced_lines = do_quotes(text)
     balanced, nested = nested_refs(balanced)
+    balanced, urls = mark_external_links(balanced)
     code = mwparserfromhell.parse(rewrite_tags(balanced), skip_style_tags=True)
-    number_external_links(code)
     parts = _Extraction(text, title, namespaces)
     if nested:
         message = f"{nested} <ref> tag(s) inside a <ref> or closing none, shown as text"
@@ -484,7 +470,9 @@ def prepare_page(text: str, *, title: t.Title, namespaces: t.Namespaces) -> Prep
             _replace(code, node, value)
     body = _LOOSE_REF.sub(parts.cite_loose, str(code)) + parts.list_the_rest()
     parts.warn_uncited()
-    return parts.prepared(body)
+    prepared = parts.prepared(body)
+    prepared.urls = urls
+    return prepared
 
 
 def split_options(text: str) -> list[str]:
@@ -686,6 +674,8 @@ class _Context(PageContext):
                 value = ("template", self.expansion.placeholders[number])
             elif kind == "IMG" and (image := self.image(number)) is not None:
                 value = ("image", image)
+            elif kind == "URL" and number < len(self.prepared.urls):
+                value = ("url", self.prepared.urls[number])
             if value is None:
                 continue
             if match.start() > last:
@@ -697,6 +687,10 @@ class _Context(PageContext):
 
     def resolve(self, target: str) -> Resolved:
         index = self.index
+        marker = URL_MARKER_RE.fullmatch(target)
+        if marker and int(marker.group(1)) < len(self.prepared.urls):  # an external link
+            external = safe_url(self.prepared.urls[int(marker.group(1))])
+            return Resolved("external", external) if external else Resolved("text")
         parsed = index.namespaces.parse(target.replace("_", " "))
         if parsed is None:
             self.warn(Kind.LINK, f"link to {target!r} is not a valid title", target)
@@ -749,13 +743,17 @@ def _plain(wikitext: str | None) -> str:
     return " ".join(mwparserfromhell.parse(wikitext).strip_code(keep_template_params=True).split())
 
 
-def heading_anchors(blocks: Blocks) -> list[str]:
-    """MediaWiki's anchors for a page's headings, in order, made unique as it does."""
+def heading_anchors(blocks: Blocks, urls: list[str] | None = None) -> list[str]:
+    """MediaWiki's anchors for a page's headings, in order, made unique as it does;
+    ``urls``: the page's external links, whose markers stand in the headings' text."""
     anchors: list[str] = []
     seen: set[str] = set()
     for block in _walk_blocks(blocks):
         if block["t"] == "Header":
-            anchor = t.anchor(plain_text(block["c"][2])) or "section"
+            text = plain_text(block["c"][2])
+            if urls:
+                text = URL_MARKER_RE.sub(lambda m: urls[int(m.group(1))], text)
+            anchor = t.anchor(text) or "section"
             if anchor.lower() in seen:
                 # Parser::finalizeHeadings: the first free "_2", "_3"… among every anchor so
                 # far, so a third "A" after a heading "A 2" is "A_3".
@@ -1068,7 +1066,7 @@ def convert_wiki(
     expansions, prepared = expand_pages(wiki, titles, namespaces=namespaces, progress=progress)
     names, redirect_docnames, redirects = _site_names(wiki, titles, prepared, namespaces)
     read = read_pages(wiki, prepared, progress=progress, cache=cache)
-    anchors = {name: heading_anchors(read.bodies[name]) for name in titles}
+    anchors = {name: heading_anchors(read.bodies[name], prepared[name].urls) for name in titles}
     sections = {name: section_labels(anchors[name], names[name]) for name in titles}
     files, problems = _site_files(wiki, prepared, fetch_files)
     media = media_paths(sorted(title for title, f in files.items() if f.path))

@@ -80,8 +80,8 @@ def safe_url(url: str) -> str | None:
     url = url.strip()
     if url.startswith("//"):
         return "https:" + url
-    if not url.lower().startswith(URL_PROTOCOLS):
-        return None
+    if not url.lower().startswith(URL_PROTOCOLS) or url.endswith((":", "://")):
+        return None  # not a protocol MediaWiki links, or a protocol alone
     scheme, rest = url.split(":", 1)
     return scheme.lower() + ":" + rest
 
@@ -596,6 +596,12 @@ class MystWriter:
             return f"[^{value}]"
         if kind == "image":
             return self.inline_image(value)  # type: ignore[arg-type]
+        if kind == "url":  # a free URL: itself, as a link unless it is a link's text
+            url = str(value)
+            destination = safe_url(url)
+            if self.in_link or destination is None:
+                return escape(url)
+            return f"[{escape(url)}]({url_destination(destination)})"
         name = str(value)
         if name.startswith("#"):  # a parser function we do not run
             return f"[{escape('{{' + name + '}}')}]{{.wiki-missing-template}}"

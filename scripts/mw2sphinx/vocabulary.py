@@ -19,8 +19,11 @@ REF_MARKER = _PREFIX + "REF{}Q"
 IMAGE_MARKER = _PREFIX + "IMG{}Q"
 #: a <references /> list (convert.py), by its number in the page's lists
 LIST_MARKER = _PREFIX + "LIST{}Q"
+#: an external link's URL (extlinks.py), by its number in the page's URLs
+URL_MARKER = _PREFIX + "URL{}Q"
+URL_MARKER_RE = re.compile(_PREFIX + r"URL(\d+)Q")
 #: the markers that stand inline, and those that stand for a block of their own
-INLINE_MARKER_RE = re.compile(_PREFIX + r"(REF|TPL|IMG)(\d+)Q")
+INLINE_MARKER_RE = re.compile(_PREFIX + r"(REF|TPL|IMG|URL)(\d+)Q")
 BLOCK_MARKER_RE = re.compile(_PREFIX + r"(LIST|IMG)(\d+)Q")
 #: between the fragments of one pandoc run (pandoc_ast.py), a paragraph of its own
 SEPARATOR = "MWxQzSEP{}Q"

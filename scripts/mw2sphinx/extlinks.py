@@ -1,0 +1,113 @@
+"""External links as MediaWiki finds them, before pandoc reads the text.
+
+pandoc's reader finds URLs its own way: it links ``NOPEhttp://x`` and a lone ``http://``,
+keeps a closing ``"`` or ``)`` in a URL, cuts IPv6 hosts at their first ``:``, does not read
+``[//host text]``, and numbers ``[http://x]`` across all the text it reads at once. Here the
+links are found with MediaWiki's own expressions (``Parser::handleExternalLinks`` for
+``[url text]``, ``Parser::doMagicLinks`` and ``makeFreeExternalLink`` for free URLs) and
+written as wikilinks to a marker, ``[[9MWxQzURL0Q|text]]``, that the writer resolves to
+the URL; what only looks like a URL is kept from pandoc's autolinking.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from .myst import URL_PROTOCOLS
+from .vocabulary import URL_MARKER, URL_MARKER_RE
+
+_PROTOCOLS = "|".join(re.escape(p) for p in URL_PROTOCOLS)
+# Parser::EXT_LINK_URL_CLASS and EXT_LINK_ADDR (\p{Zs} as Python's Unicode spaces)
+_URL_CHAR = r"[^\]\[<>\"\x00-\x20\x7F\s\ufffd]"
+_ADDR = r"(?:[0-9.]+|\[[0-9a-fA-F:.]+\]|" + _URL_CHAR + ")"
+_SPACE = r"[^\S\n\r\t\f\v]"
+_BRACKETED = re.compile(
+    r"\[((?:" + _PROTOCOLS + r"|//)" + _ADDR + _URL_CHAR + r"*)" + _SPACE + r"*"
+    r"([^\]\x00-\x08\x0a-\x1f\ufffd]*?)\]",
+    re.IGNORECASE,
+)
+_FREE = re.compile(r"\b((?:" + _PROTOCOLS + r")" + _ADDR + _URL_CHAR + r"*)", re.IGNORECASE)
+#: What no link is found in: comments, literal tags, HTML tags, wikilinks (MediaWiki reads
+#: those first; a file's caption with links in it is read, but not its link= option).
+_SKIP_LITERAL = (
+    r"<!--.*?(?:-->|\Z)"
+    r"|<(nowiki|pre|math|syntaxhighlight|source)\b[^>]*?(?:/>|>.*?(?:</\1\s*>|\Z))"
+    r"|\[\[[^\[\]\n]*\]\]"
+    r"|\blink\s*=[^|\]\n]*"
+    r"|\[\[" + URL_MARKER_RE.pattern + r"\|[^\]\n]*\]\]<nowiki/>"
+)
+_SKIP = re.compile(_SKIP_LITERAL, re.IGNORECASE | re.DOTALL)
+#: ... and for free URLs, HTML tags too (doMagicLinks skips them; a link's text may hold
+#: tags, such as the <i> of its italics).
+_SKIP_FREE = re.compile(_SKIP_LITERAL + r"|<[^>\n]*>", re.IGNORECASE | re.DOTALL)
+# A scheme and "//" left in the text, or one of MediaWiki's schemes without "//": pandoc
+# would make a link of it.
+_LOOSE_SCHEME = re.compile(
+    r"\b([A-Za-z][A-Za-z0-9+.\-]*):(?=//)|\b("
+    + "|".join(p[:-1] for p in URL_PROTOCOLS if not p.endswith("//"))
+    + r"):",
+    re.IGNORECASE,
+)
+_ENTITY_END = re.compile(r"&(?:#x[0-9a-f]+|#[0-9]+|[a-z]+)$", re.IGNORECASE)
+
+
+def _outside(pattern: re.Pattern[str], text: str, replace, skip_re: re.Pattern[str]) -> str:
+    """``pattern`` replaced by ``replace(match)`` only where ``skip_re`` does not hold."""
+    out, last = [], 0
+    for skip in skip_re.finditer(text):
+        out.append(pattern.sub(replace, text[last : skip.start()]))
+        out.append(skip.group(0))
+        last = skip.end()
+    out.append(pattern.sub(replace, text[last:]))
+    return "".join(out)
+
+
+def free_url_end(url: str) -> int:
+    """Where a free URL ends: trailing punctuation is text (``)`` too, unless the URL has a
+    ``(``), but not the ``;`` of an entity (``makeFreeExternalLink``)."""
+    separators = ",;.:!?" + ("" if "(" in url else ")")
+    end = len(url)
+    while end and url[end - 1] in separators:
+        end -= 1
+    if end < len(url) and url[end] == ";" and _ENTITY_END.search(url[:end]):
+        end += 1
+    return end
+
+
+def mark_external_links(text: str) -> tuple[str, list[str]]:
+    """Write the text's external links as ``[[URL marker|text]]``; the URLs, by marker.
+
+    ``[url]`` reads ``[1]``, ``[2]``… in the page's order, as MediaWiki numbers them.
+    """
+    urls: list[str] = []
+    number = 0
+
+    def link(url: str, label: str) -> str:
+        urls.append(html.unescape(url))
+        return f"[[{URL_MARKER.format(len(urls) - 1)}|{label}]]<nowiki/>"
+
+    def bracketed(match: re.Match[str]) -> str:
+        nonlocal number
+        url, label = match.group(1), match.group(2)
+        if "[[" in label:  # a wikilink in the text: left to pandoc
+            return match.group(0)
+        if not label.strip():
+            number += 1
+            label = f"&#91;{number}&#93;"
+        return link(url, label)
+
+    def free(match: re.Match[str]) -> str:
+        url = match.group(1)
+        end = free_url_end(url)
+        bare = url[:end]
+        protocol = re.match(f"(?:{_PROTOCOLS})", bare, flags=re.IGNORECASE)
+        if protocol is None or protocol.end() == len(bare):
+            return url  # a lone protocol is never linked
+        return link(bare, URL_MARKER.format(len(urls))) + url[end:]
+
+    text = _outside(_BRACKETED, text, bracketed, _SKIP)
+    text = _outside(_FREE, text, free, _SKIP_FREE)
+    text = _outside(_LOOSE_SCHEME, text, lambda m: (m.group(1) or m.group(2)) + "&#58;", _SKIP_FREE)
+    # "[" just before a link is text: pandoc would read "[[[" as a link to "[…"
+    return text.replace("[[[9MWxQzURL", "&#91;[[9MWxQzURL"), urls
