@@ -586,3 +586,39 @@ def test_long_words_may_break_but_code_blocks_and_short_words_stay():
     assert str(paragraph[0]) == "See "  # short words as they were
     assert block.astext() == word
     assert not list(block.findall(nodes.raw))
+
+
+def test_an_epub_rebuild_reads_no_page_again(tmp_path):
+    """The books' settings are made at config-inited: a rebuild finds the configuration as
+    the last build left it (a version given later made every rebuild read every page)."""
+    from io import StringIO
+
+    from sphinx.testing.util import SphinxTestApp
+    from wikis import write_conf_shim
+
+    src = tmp_path / "src"
+    assert convert(unpack(FIXTURES / "small-wiki.bundle", tmp_path / "wiki"), src) == 0
+    write_conf_shim(src)
+
+    def build(freshenv: bool) -> tuple[str, str]:
+        status, warnings = StringIO(), StringIO()
+        app = SphinxTestApp(
+            "epub", srcdir=src, builddir=tmp_path / "build", status=status, warning=warnings,
+            freshenv=freshenv,
+        )  # fmt: skip
+        try:
+            app.build()
+            assert app.config.version == ""  # conf.py sets none; the book has the date
+        finally:
+            app.cleanup()
+        return status.getvalue(), warnings.getvalue()
+
+    first, first_warnings = build(freshenv=True)
+    assert first_warnings == "" and "reading sources" in first
+    again, again_warnings = build(freshenv=False)
+    assert again_warnings == ""
+    assert "config changed" not in again
+    assert "0 added, 0 changed, 0 removed" in again and "reading sources... [" not in again
+    (book,) = (tmp_path / "build" / "epub").glob("*.epub")
+    opf = zipfile.ZipFile(book).read("content.opf").decode("utf-8")
+    assert re.search(r'<meta property="ibooks:version">\d{4}-\d\d-\d\d</meta>', opf), opf

@@ -165,7 +165,7 @@ def _magic_words(ctx: _Context) -> dict[str, Callable[[str], str]]:
     # Each of these has a form ending in E: the same, encoded for a URL.
     for name, value in list(words.items()):
         if name != "SITENAME":
-            words[name + "E"] = lambda _, value=value: _url(value(_))
+            words[name + "E"] = _encoded(value)
     words.update(
         {
             "NAMESPACENUMBER": lambda _: str(title.namespace),
@@ -182,9 +182,18 @@ def _magic_words(ctx: _Context) -> dict[str, Callable[[str], str]]:
             "=": lambda _: "=",
         }
     )
-    for name, value in ctx.clock.items():
-        words[name] = lambda _, value=value: value
+    for name, text in ctx.clock.items():
+        words[name] = _constant(text)
     return words
+
+
+def _encoded(word: Callable[[str], str]) -> Callable[[str], str]:
+    """The form of a magic word that ends in E: the same, encoded for a URL."""
+    return lambda name: _url(word(name))
+
+
+def _constant(text: str) -> Callable[[str], str]:
+    return lambda _name: text
 
 
 #: The variables MediaWiki knows in any case ({{servername}}); the others, such as

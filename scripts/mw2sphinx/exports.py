@@ -22,6 +22,7 @@ import datetime
 import html
 import os
 import re
+import weakref
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -413,6 +414,12 @@ class WikiEpub3Builder(Epub3Builder):
         super().get_toc()
         self.refnodes = book_contents(self.refnodes)
 
+    def content_metadata(self) -> dict[str, Any]:
+        metadata = super().content_metadata()
+        if not self.config.version:  # the book must have one: the export's date
+            metadata["version"] = html.escape(_today())
+        return metadata
+
     def build_content(self) -> None:
         # sphinx-build keeps the doctrees in the output folder unless told otherwise (-d);
         # they are not part of the book.
@@ -556,7 +563,10 @@ def _today() -> str:
 
 
 def configure(app: Sphinx, config: Config) -> None:
-    """Book metadata from the wiki's name and address, where conf.py left the defaults."""
+    """Book metadata from the wiki's name and address, where conf.py left the defaults.
+
+    All at ``config-inited``, for every builder (they are the books' settings): a value
+    the environment depends on, changed later, would make every rebuild read every page."""
     if not config.wiki_export_source_url:
         config.wiki_export_source_url = _source_url(app)
     if config.author in _DEFAULT_AUTHORS:
@@ -565,15 +575,11 @@ def configure(app: Sphinx, config: Config) -> None:
     colophon = back_of_title_page(book_credit(app), config.latex_engine)
     elements["preamble"] = (elements.get("preamble") or "") + "\n" + colophon
     config.latex_elements = elements
+    configure_epub(app, config)
 
 
-def configure_builder(app: Sphinx) -> None:
-    """The ePub's metadata and its files: before Sphinx checks them (priority 500)."""
-    if app.builder.name != "epub":
-        return
-    config = app.config
-    if not config.version:  # the ePub must have one: the export's date
-        config.version = _today()
+def configure_epub(app: Sphinx, config: Config) -> None:
+    """The ePub's metadata and its files."""
     if not config.epub_copyright:
         config.epub_copyright = book_credit(app).rights()
     if config.wiki_export_source_url:
@@ -585,14 +591,36 @@ def configure_builder(app: Sphinx) -> None:
             config.epub_description = f"The wiki at {config.wiki_export_source_url}"
     if config.epub_contributor == "unknown":
         config.epub_contributor = config.author
-    suffix = app.builder.out_suffix if hasattr(app.builder, "out_suffix") else ".xhtml"
+    suffix = ".xhtml"  # what the ePub builder names its pages (in its init())
     config.epub_exclude_files = [
         *config.epub_exclude_files,
         *(docname + suffix for docname in browser_only_docs(app.srcdir, config)),
     ]
     config.epub_pre_files = [(TITLE_PAGE + suffix, "Title page"), *config.epub_pre_files]
-    config.html_static_path = [*config.html_static_path, str(EPUB_STATIC)]
+
+
+def add_epub_assets(app: Sphinx) -> None:
+    """The ePub's style sheet; a version (the export's date) while Sphinx checks that it
+    has one (priority 500), taken back after (:func:`restore_version`)."""
+    if app.builder.name != "epub":
+        return
+    app.config.html_static_path = [*app.config.html_static_path, str(EPUB_STATIC)]
     app.add_css_file("wiki-epub.css")
+    if not app.config.version:
+        app.config.version = _today()
+        _EXPORT_VERSION[app] = app.config.version
+
+
+#: The version given for Sphinx's check, by application.
+_EXPORT_VERSION: weakref.WeakKeyDictionary[Sphinx, str] = weakref.WeakKeyDictionary()
+
+
+def restore_version(app: Sphinx) -> None:
+    """``version`` as conf.py left it: the environment (pickled with the configuration)
+    compares it with the next build's, and a date would make that one read every page.
+    The book gets the date all the same (WikiEpub3Builder.content_metadata)."""
+    if _EXPORT_VERSION.pop(app, None) is not None:
+        app.config.version = ""
 
 
 def setup(app: Sphinx) -> dict:
@@ -614,6 +642,7 @@ def setup(app: Sphinx) -> dict:
     app.add_post_transform(LeaveOutBrowserOnly)
     app.add_post_transform(LatexBook)
     app.connect("config-inited", configure, priority=600)  # after the site's name is known
-    app.connect("builder-inited", configure_builder, priority=400)
+    app.connect("builder-inited", add_epub_assets, priority=400)
+    app.connect("builder-inited", restore_version, priority=600)
     app.connect("html-collect-pages", title_page)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

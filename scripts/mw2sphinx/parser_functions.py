@@ -456,11 +456,11 @@ def _read_date(text: str) -> tuple[int | None, int, int] | None:
         if match is None:
             continue
         parts = dict(zip(order, match.groups(), strict=True))
-        month = _MONTH_NUMBERS.get(parts["m"].lower())
+        named_month = _MONTH_NUMBERS.get(parts["m"].lower())
         day = int(parts["d"])
-        if month is None or not 1 <= day <= 31:
+        if named_month is None or not 1 <= day <= 31:
             return None
-        return (int(parts["y"]) if "y" in parts else None, month, day)
+        return (int(parts["y"]) if "y" in parts else None, named_month, day)
     return None
 
 
