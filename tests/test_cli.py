@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -144,3 +145,31 @@ def test_report_lists_unknown_templates_red_links_and_counts(tmp_path):
         list(wiki.rglob("*.mediawiki"))
     )
     assert "1 unknown templates" in result.stdout
+
+
+def test_files_whose_names_differ_in_the_case_of_their_suffix_stay_apart(tmp_path):
+    from mw2sphinx.model import SiteInfo, WikiFile
+    from mw2sphinx.sources.snapshot import MANIFEST, Manifest, manifest_to_json
+
+    wiki = unpack(FIXTURES / "small-wiki.bundle", tmp_path / "wiki")
+    (wiki / "file").mkdir()
+    upper, lower = (FIXTURES / "files" / "Example.png").read_bytes(), b"another image"
+    (wiki / "file" / "Box.PNG").write_bytes(upper)
+    (wiki / "file" / "Box.png").write_bytes(lower)
+    with (wiki / "misc" / "Orphan.mediawiki").open("a", encoding="utf-8") as page:
+        page.write("\n[[File:Box.PNG|thumb|Upper]]\n\n[[File:Box.png|thumb|Lower]]\n")
+    files = {
+        name: WikiFile(name, path=f"file/{name.split(':')[1]}")
+        for name in ("File:Box.PNG", "File:Box.png")
+    }
+    manifest = Manifest("https://small.example/w/api.php", "2026-01-01T00:00:00Z",
+                        SiteInfo(name="Small Wiki"), pages={}, files=files)  # fmt: skip
+    (wiki / MANIFEST).write_text(manifest_to_json(manifest), "utf-8")
+    dest = tmp_path / "site"
+    result = run("--source", str(wiki), "--dest", str(dest))
+    assert result.returncode == 0, result.stderr
+    page = (dest / "pages" / "Orphan.md").read_text("utf-8")
+    shown = re.findall(r"\{figure\} /(media/\S+)\n(?:.*\n)*?(Upper|Lower)", page)
+    assert len({place for place, _ in shown}) == 2, page
+    for place, caption in shown:
+        assert (dest / place).read_bytes() == (upper if caption == "Upper" else lower)

@@ -130,4 +130,14 @@ def media_paths(titles: list[str]) -> dict[str, str]:
             suffix = ""
         names[title] = (name[: len(name) - len(suffix)] if suffix else name, suffix)
     stems = t.assign_stems(sorted({stem for stem, _ in names.values()}))
-    return {title: f"media/{stems[stem]}{suffix}" for title, (stem, suffix) in names.items()}
+    # Names that differ only in their suffix's case (Foo.PNG, Foo.png) are two files.
+    places: dict[str, list[str]] = {}
+    for title, (stem, suffix) in names.items():
+        places.setdefault(f"{stems[stem]}{suffix}", []).append(title)
+    paths = {}
+    for place, same in places.items():
+        for title in same:
+            stem, suffix = names[title]
+            unique = stems[stem] if len(same) == 1 else f"{stems[stem]}-{t.digest(title)}"
+            paths[title] = f"media/{unique}{suffix}"
+    return paths

@@ -256,7 +256,8 @@ def readable_stem(title_text: str) -> str:
     return stem.rstrip("-.")
 
 
-def _digest(title: str) -> str:
+def digest(title: str) -> str:
+    """A short hash of a title's exact spelling, to tell apart names that fold together."""
     return hashlib.sha1(title.encode("utf-8")).hexdigest()[:8]
 
 
@@ -274,7 +275,7 @@ def assign_stems(titles: Iterable[str]) -> dict[str, str]:
     for clashing in groups.values():
         if len(clashing) > 1:
             for title in clashing:
-                stems[title] = f"{stems[title]}-{_digest(title)}"
+                stems[title] = f"{stems[title]}-{digest(title)}"
     return stems
 
 
