@@ -135,7 +135,7 @@ def media_paths(titles: list[str]) -> dict[str, str]:
     for title, (stem, suffix) in names.items():
         places.setdefault(f"{stems[stem]}{suffix}", []).append(title)
     paths = {}
-    for place, same in places.items():
+    for same in places.values():
         for title in same:
             stem, suffix = names[title]
             unique = stems[stem] if len(same) == 1 else f"{stems[stem]}-{t.digest(title)}"
