@@ -9,7 +9,9 @@ import time
 from pathlib import Path
 
 from . import __version__
+from . import titles as t
 from .convert import FileFetcher
+from .expand import expand_page
 from .files import media_paths
 from .model import SiteInfo, Wiki, WikiFile
 from .pandoc_ast import ReadCache, pandoc_version
@@ -18,6 +20,8 @@ from .report import WikiWarning
 from .site import TreeError, write_tree
 from .sources import SourceError, open_source
 from .sources.client import ApiClient
+from .sources.expansion import CACHE as EXPAND_CACHE
+from .sources.expansion import MODES, ExpandCache, Plan, plan_expansion
 from .sources.media import MAX_FILE_BYTES, Fetched, Wanted, fetch_wanted, safe_name
 
 #: What a plain folder cannot say about its wiki: its name (--site-name) stands in.
@@ -46,6 +50,20 @@ def save_read_cache(cache: ReadCache, dest: Path) -> None:
         os.replace(staged, path)
     except OSError:
         staged.unlink(missing_ok=True)  # no cache costs time on the next run, nothing else
+
+
+def _expand_on_wiki(wiki, args, namespaces: t.Namespaces) -> Plan:
+    """Have the live wiki expand the pages that need it (all, with ``--expand wiki``)."""
+    cache = ExpandCache.load(Path(args.dest))
+    plan = plan_expansion(
+        wiki,
+        mode=args.expand,
+        client=ApiClient(args.source, timeout=args.timeout, retries=args.retries),
+        cache=cache,
+        expand=expand_page,
+        namespaces=namespaces,
+    )
+    return plan
 
 
 def parser(prog: str = "mw2sphinx convert") -> argparse.ArgumentParser:
@@ -131,6 +149,16 @@ def parser(prog: str = "mw2sphinx convert") -> argparse.ArgumentParser:
         help="the address of the wiki's licence (e.g. "
         "https://creativecommons.org/licenses/by-sa/4.0/); overrides what the source says",
     )
+    p.add_argument(
+        "--expand",
+        choices=MODES,
+        default="auto",
+        help="where templates are expanded: 'local' (here, Lua modules included when the "
+        "source holds them), 'wiki' (every page by the live wiki, for an API source) or 'auto' "
+        "(the default: the wiki only for the pages that need what is not here, such as "
+        "{{#invoke:}} with no modules in the source); the wiki's answers are kept in "
+        f"{EXPAND_CACHE} and asked again only when a page or its templates change",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     p.add_argument(
         "-v", "--verbose", action="store_true", help="print every warning, not only the summary"
@@ -199,6 +227,17 @@ def convert_main(
     except SourceError as error:
         print(f"error: {error}" + (f"; {source_hint}" if source_hint else ""), file=sys.stderr)
         return 1
+    live = args.source.startswith(("http://", "https://"))
+    if args.expand == "wiki" and not live:
+        print("error: --expand wiki needs a live wiki's API as the source", file=sys.stderr)
+        return 1
+    plan = None
+    if live and args.expand != "local":
+        try:
+            plan = _expand_on_wiki(wiki, args, t.Namespaces(wiki.site))
+        except SourceError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
     cache = load_read_cache(Path(args.dest))
     fetched = Fetched({}, {})
     files, report = convert_tree(
@@ -207,6 +246,9 @@ def convert_main(
         progress=not args.quiet and sys.stderr.isatty(),
         cache=cache,
         fetch_files=_file_fetcher(args, wiki, Path(args.dest), fetched),
+        expanded=plan.expansions if plan else None,
+        expanded_where=plan.where if plan else None,
+        warnings=plan.warnings if plan else (),
     )
     try:
         written, removed = write_tree(files, Path(args.dest))
@@ -214,6 +256,8 @@ def convert_main(
         print(f"error: {error}", file=sys.stderr)
         return 1
     save_read_cache(cache, Path(args.dest))
+    if plan is not None and plan.cache is not None:
+        plan.cache.save(Path(args.dest))
     if not args.quiet:
         if args.verbose:
             for warning in sorted(report.warnings, key=WikiWarning.sort_key):

@@ -787,8 +787,19 @@ def _walk_blocks(blocks: Blocks) -> Iterator[Block]:
 MAX_PAGE_BYTES = 2 * 1024 * 1024
 
 
+def lua_source_page(text: str) -> str:
+    """A module's page: its source as a Lua code block."""
+    escaped = re.sub(r"</(syntaxhighlight)", r"&lt;/\1", text, flags=re.IGNORECASE)
+    return f'<syntaxhighlight lang="lua">\n{escaped}\n</syntaxhighlight>'
+
+
 def _expand_and_prepare(
-    text: str, *, wiki: Wiki, title: t.Title, namespaces: t.Namespaces
+    text: str,
+    *,
+    wiki: Wiki,
+    title: t.Title,
+    namespaces: t.Namespaces,
+    expanded: Expansion | None = None,
 ) -> tuple[Expansion, Prepared]:
     """Expand and prepare one page; a page too large or too deep is cut or shown as text."""
     cut: list[WikiWarning] = []
@@ -796,7 +807,9 @@ def _expand_and_prepare(
         text = text.encode("utf-8")[:MAX_PAGE_BYTES].decode("utf-8", "ignore")
         message = f"page longer than MediaWiki's {MAX_PAGE_BYTES // 1024} KiB; the rest is cut"
         cut.append(WikiWarning(title.full, None, Kind.LIMIT, message))
-    expansion = expand_page(text, wiki=wiki, title=title, namespaces=namespaces)
+    if title.namespace == t.MODULE:  # Lua source: shown as code, as MediaWiki shows it
+        expanded = Expansion(text=lua_source_page(text))
+    expansion = expanded or expand_page(text, wiki=wiki, title=title, namespaces=namespaces)
     try:
         prepared = prepare_page(expansion.text, title=title, namespaces=namespaces)
     except RecursionError:
@@ -924,15 +937,25 @@ def read_pages(
 
 
 def expand_pages(
-    wiki: Wiki, titles: dict[str, t.Title], *, namespaces: t.Namespaces, progress: bool = False
+    wiki: Wiki,
+    titles: dict[str, t.Title],
+    *,
+    namespaces: t.Namespaces,
+    progress: bool = False,
+    expanded: Mapping[str, Expansion] | None = None,
 ) -> tuple[dict[str, Expansion], dict[str, Prepared]]:
-    """Every page expanded and prepared, in the order of ``titles``."""
+    """Every page expanded (``expanded``: these already are) and prepared, in the order of
+    ``titles``."""
     expansions: dict[str, Expansion] = {}
     prepared: dict[str, Prepared] = {}
     expanding = _bar("expanding", len(titles), enabled=progress)
     for name, title in titles.items():
         expansions[name], prepared[name] = _expand_and_prepare(
-            wiki.pages[name].text, wiki=wiki, title=title, namespaces=namespaces
+            wiki.pages[name].text,
+            wiki=wiki,
+            title=title,
+            namespaces=namespaces,
+            expanded=(expanded or {}).get(name),
         )
         expanding.add()
     expanding.close()
@@ -1057,13 +1080,17 @@ def convert_wiki(
     progress: bool = False,
     cache: ReadCache | None = None,
     fetch_files: FileFetcher | None = None,
+    expanded: Mapping[str, Expansion] | None = None,
 ) -> tuple[list[ConvertedPage], SiteIndex]:
     """Convert every page of the wiki; the result is sorted by title. ``progress``: show
     progress bars on stderr if it is a terminal; ``cache``: what pandoc read in an earlier
     run (updated with what it reads in this one); ``fetch_files``: downloads the files the
-    pages use (a live wiki's API)."""
+    pages use (a live wiki's API); ``expanded``: pages already expanded (by the live wiki,
+    see sources/expansion.py), by title."""
     titles = {name: namespaces.page(name) for name in sorted(wiki.pages)}
-    expansions, prepared = expand_pages(wiki, titles, namespaces=namespaces, progress=progress)
+    expansions, prepared = expand_pages(
+        wiki, titles, namespaces=namespaces, progress=progress, expanded=expanded
+    )
     names, redirect_docnames, redirects = _site_names(wiki, titles, prepared, namespaces)
     read = read_pages(wiki, prepared, progress=progress, cache=cache)
     anchors = {name: heading_anchors(read.bodies[name], prepared[name].urls) for name in titles}

@@ -10,16 +10,21 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import mwparserfromhell
 from mwparserfromhell.nodes import Argument, Comment, Tag, Template, Text
+from mwparserfromhell.nodes.extras import Parameter
 
 from . import parser_functions
 from .model import Wiki
 from .report import Kind, WikiWarning, line_of
 from .titles import TEMPLATE, Namespaces, Title, url_title
 from .vocabulary import PLACEHOLDER, UNEXPANDED_TAGS, alternatives
+
+if TYPE_CHECKING:
+    from .lua.engine import PageEngine
 
 MAX_DEPTH = 40
 MAX_CALLS = 20_000
@@ -55,6 +60,9 @@ class Expansion:
     #: titles parser functions looked at (#ifexist), which MediaWiki counts as links.
     links: set[str] = dataclasses.field(default_factory=set)
     warnings: list[WikiWarning] = dataclasses.field(default_factory=list)
+    #: {{#invoke:}}s run here, and the seconds they took.
+    lua_invokes: int = 0
+    lua_seconds: float = 0.0
 
 
 # --- include tags ---------------------------------------------------------------
@@ -124,6 +132,9 @@ class _Context:
     clock: dict[str, str] = dataclasses.field(default_factory=dict)
     #: the magic words, made once per page.
     magic: dict[str, Callable[[str], str]] = dataclasses.field(default_factory=dict)
+    #: run {{#invoke:}} with the source's modules (lua/); the page's Lua state, once made.
+    run_lua: bool = True
+    lua: PageEngine | None = None
 
     def warn(self, kind: Kind, message: str, line: int | None) -> None:
         self.result.warnings.append(WikiWarning(self.title.full, line, kind, message))
@@ -421,6 +432,10 @@ def _call_function(
             title.full in ctx.wiki.pages or title.full in ctx.wiki.redirects
         )
 
+    if function.lower() == "#invoke" and ctx.run_lua:
+        invoked = _invoke(node, first, ctx, params, depth, line)
+        if invoked is not None:
+            return invoked
     arguments = [str(param) for param in node.params]
     result = parser_functions.call(function, first, arguments, expand, exists=exists)
     if result is None:
@@ -428,6 +443,25 @@ def _call_function(
         shown = [f"{function}:{expand(first).strip()}", *(expand(a) for a in arguments)]
         return _placeholder(ctx, "|".join(shown))
     return result
+
+
+def _invoke(node: Template, first: str, ctx: _Context, params, depth: int, line) -> str | None:
+    """``{{#invoke:}}`` run by the source's modules; ``None`` if no Lua can run here."""
+    from . import lua
+
+    def transclude(name: str, args: dict[str, str]) -> str:
+        call = Template(name, [Parameter(k, v, showkey=not k.isdigit()) for k, v in args.items()])
+        return _expand_template(call, ctx, None, depth)
+
+    return lua.invoke(
+        first,
+        [(str(p.name) if p.showkey else None, str(p.value)) for p in node.params],
+        ctx=ctx,
+        params=params,
+        expand=lambda text, args: _expand(text, ctx, args, depth),
+        transclude=transclude,
+        line=line,
+    )
 
 
 def _arguments(node: Template, ctx: _Context, params, depth: int) -> dict[str, str]:
@@ -448,11 +482,15 @@ def _placeholder(ctx: _Context, name: str) -> str:
     return PLACEHOLDER.format(len(ctx.result.placeholders) - 1)
 
 
-def expand_page(text: str, *, wiki: Wiki, title: Title, namespaces: Namespaces) -> Expansion:
-    """Expand a page's own wikitext as MediaWiki's preprocessor would for viewing it."""
+def expand_page(
+    text: str, *, wiki: Wiki, title: Title, namespaces: Namespaces, lua: bool = True
+) -> Expansion:
+    """Expand a page's own wikitext as MediaWiki's preprocessor would for viewing it.
+
+    ``lua``: run ``{{#invoke:}}`` with the wiki's modules (else it is a placeholder)."""
     result = Expansion(text="")
     viewed, switches = pull_switches(text_for_view(text))
-    ctx = _Context(wiki, namespaces, title, viewed, result, stack=(title.full,))
+    ctx = _Context(wiki, namespaces, title, viewed, result, stack=(title.full,), run_lua=lua)
     ctx.clock = parser_functions.clock_variables(parser_functions.parse_clock(wiki.site.clock))
     ctx.magic = _magic_words(ctx)
     try:
@@ -467,4 +505,6 @@ def expand_page(text: str, *, wiki: Wiki, title: Title, namespaces: Namespaces) 
     expanded, more = pull_switches(expanded.replace(HIDDEN_LT, "<").replace(HIDDEN_GT, ">"))
     result.text = expanded
     result.switches = switches | more
+    if ctx.lua is not None:
+        result.lua_invokes, result.lua_seconds = ctx.lua.invokes, ctx.lua.seconds
     return result

@@ -8,10 +8,11 @@ Reading the source (:mod:`.sources`) comes before, writing the files
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from . import titles as t
 from .convert import ConvertedPage, FileFetcher, SiteIndex, convert_wiki
+from .expand import Expansion
 from .model import SiteInfo, Wiki
 from .pandoc_ast import ReadCache
 from .report import Kind, Report, WikiWarning
@@ -40,21 +41,25 @@ def convert_tree(
     progress: bool = False,
     cache: ReadCache | None = None,
     fetch_files: FileFetcher | None = None,
+    expanded: Mapping[str, Expansion] | None = None,
+    expanded_where: Mapping[str, str] | None = None,
+    warnings: Iterable[WikiWarning] = (),
 ) -> tuple[Files, Report]:
     """Every file of the wiki's site tree (path -> text or bytes), and the report (which
     is one of the files, ``_wiki/report.json``). ``source`` names the source in warnings
-    about the whole wiki; ``progress``, ``cache`` and ``fetch_files`` as for
-    :func:`.convert.convert_wiki`."""
+    about the whole wiki; ``progress``, ``cache``, ``fetch_files`` and ``expanded`` as for
+    :func:`.convert.convert_wiki`; ``expanded_where``: where those were expanded, by title
+    (:mod:`.sources.expansion`); ``warnings``: more about the whole wiki."""
     pages, index = convert_wiki(
         wiki,
         namespaces=t.Namespaces(wiki.site),
         progress=progress,
         cache=cache,
         fetch_files=fetch_files,
+        expanded=expanded,
     )
-    return site_files(
-        wiki, pages, index, warnings=licence_warnings(wiki.site, source=source or wiki.site.name)
-    )
+    about_wiki = [*licence_warnings(wiki.site, source=source or wiki.site.name), *warnings]
+    return site_files(wiki, pages, index, warnings=about_wiki, expanded_where=expanded_where)
 
 
 def site_files(
@@ -63,10 +68,11 @@ def site_files(
     index: SiteIndex,
     *,
     warnings: Iterable[WikiWarning] = (),
+    expanded_where: Mapping[str, str] | None = None,
 ) -> tuple[Files, Report]:
     """The site tree and the report of converted pages (``warnings``: about the whole
-    wiki)."""
-    report = Report.of_conversion(wiki, pages, warnings)
+    wiki; ``expanded_where``: as for :func:`convert_tree`)."""
+    report = Report.of_conversion(wiki, pages, warnings, expanded_where=expanded_where)
     files = build_tree(
         pages,
         wiki=wiki,

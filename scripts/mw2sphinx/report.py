@@ -11,10 +11,10 @@ import dataclasses
 import enum
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
-from .titles import CATEGORY
+from .titles import CATEGORY, DEFAULT_NAMESPACES, MODULE
 
 if TYPE_CHECKING:
     from .convert import ConvertedPage
@@ -37,6 +37,8 @@ class Kind(enum.StrEnum):
     UNSAFE = "unsafe"
     LIMIT = "limit"
     LICENCE = "licence"
+    EXPANSION = "expansion"
+    LUA = "lua"
 
     @property
     def meaning(self) -> str:
@@ -58,6 +60,16 @@ MEANINGS: dict[Kind, str] = {
     Kind.UNSAFE: "markup that could run code or read files where the site is built; shown as text",
     Kind.LIMIT: "a page too large or nested too deeply, cut or shown as text",
     Kind.LICENCE: "the source names no licence for the wiki; the site states none",
+    Kind.EXPANSION: "the live wiki could not expand a page; it was expanded here",
+    Kind.LUA: "a Lua module failed or went over its limits; shown as a script error",
+}
+
+
+#: How the summary names the places a page's templates were expanded.
+EXPANSION_PLACES = {
+    "wiki": "by the wiki",
+    "wiki-cache": "by the wiki in an earlier run",
+    "lua": "with Lua modules here",
 }
 
 
@@ -91,6 +103,22 @@ def find_line(text: str, needle: str) -> int | None:
     return line_of(text, offset) if offset >= 0 else None
 
 
+def expansion_places(
+    wiki: Wiki, pages: Iterable[ConvertedPage], where: Mapping[str, str]
+) -> dict[str, list[str]]:
+    """Titles by where their templates were expanded ("local", "wiki", "wiki-cache"), and
+    under "lua" the pages expanded here whose modules ran here."""
+    names = wiki.site.namespaces or DEFAULT_NAMESPACES
+    module_prefix = names.get(MODULE, "Module") + ":"
+    places: dict[str, list[str]] = {}
+    for page in pages:
+        place = where.get(page.title.full, "local")
+        places.setdefault(place, []).append(page.title.full)
+        if place == "local" and any(x.startswith(module_prefix) for x in page.transcluded):
+            places.setdefault("lua", []).append(page.title.full)
+    return places
+
+
 @dataclasses.dataclass
 class Report:
     pages: int = 0
@@ -101,13 +129,22 @@ class Report:
     red_links: dict[str, list[str]] = dataclasses.field(default_factory=dict)
     unknown_templates: dict[str, list[str]] = dataclasses.field(default_factory=dict)
     recovered_pages: list[str] = dataclasses.field(default_factory=list)
+    #: where each page's templates were expanded ("local", "wiki", "wiki-cache") -> titles;
+    #: ``lua``: the pages whose ``{{#invoke:}}`` ran here.
+    expansion: dict[str, list[str]] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def of_conversion(
-        cls, wiki: Wiki, pages: Iterable[ConvertedPage], warnings: Iterable[WikiWarning] = ()
+        cls,
+        wiki: Wiki,
+        pages: Iterable[ConvertedPage],
+        warnings: Iterable[WikiWarning] = (),
+        *,
+        expanded_where: Mapping[str, str] | None = None,
     ) -> Report:
         """The report of a conversion: what the source could not read, what each page
-        warns of, and ``warnings`` about the whole site."""
+        warns of, ``warnings`` about the whole site, and where each page was expanded
+        (``expanded_where``: those not expanded here, by title)."""
         pages = list(pages)
         categories = sum(1 for p in pages if p.title.namespace == CATEGORY)
         report = cls(
@@ -127,6 +164,7 @@ class Report:
                 report.recovered_pages.append(page.title.full)
             for name in page.unknown_templates:
                 report.unknown_templates.setdefault(name, []).append(page.title.full)
+        report.expansion = expansion_places(wiki, pages, expanded_where or {})
         return report
 
     def extend(self, warnings: Iterable[WikiWarning]) -> None:
@@ -148,6 +186,7 @@ class Report:
                 k: sorted(set(v)) for k, v in sorted(self.unknown_templates.items())
             },
             "recovered_pages": sorted(set(self.recovered_pages)),
+            "expansion": {k: sorted(set(v)) for k, v in sorted(self.expansion.items())},
         }
 
     def to_json(self) -> str:
@@ -167,4 +206,10 @@ class Report:
             f"{len(data['unknown_templates'])} unknown templates, "
             f"{len(data['recovered_pages'])} recovered pages",
         ]
+        places = {k: len(v) for k, v in data["expansion"].items() if k != "local"}
+        if places:
+            lines.append(
+                "templates expanded: "
+                + ", ".join(f"{EXPANSION_PLACES.get(k, k)}: {n}" for k, n in places.items())
+            )
         return "\n".join(lines)

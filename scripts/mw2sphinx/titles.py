@@ -18,6 +18,8 @@ from .model import SiteInfo
 
 MAIN, TALK, USER, PROJECT, FILE, MEDIAWIKI, TEMPLATE, HELP, CATEGORY = 0, 1, 2, 4, 6, 8, 10, 12, 14
 SPECIAL, MEDIA = -1, -2
+#: Scribunto's namespace of Lua modules (``{{#invoke:}}``); most wikis have it.
+MODULE = 828
 
 DEFAULT_NAMESPACES: Mapping[int, str] = {
     MEDIA: "Media",
@@ -38,6 +40,8 @@ DEFAULT_NAMESPACES: Mapping[int, str] = {
     13: "Help talk",
     CATEGORY: "Category",
     15: "Category talk",
+    MODULE: "Module",
+    829: "Module talk",
 }
 DEFAULT_ALIASES: Mapping[str, int] = {"Image": FILE, "Image talk": 7}
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from urllib.parse import urlsplit
 
 from ..model import Page, SiteInfo, SourceFailure, Wiki, WikiFile
-from ..titles import FILE, MAIN, Namespaces
+from ..titles import FILE, MAIN, MODULE, Namespaces
 from .client import ApiClient
 from .common import EXTRA_NAMESPACES, SourceError
 from .folder import redirect_target
@@ -53,6 +53,8 @@ class Remote:
     def namespaces(self) -> tuple[int, ...]:
         """The namespaces a fetch stores, in order."""
         wanted = [*self.content_namespaces, *EXTRA_NAMESPACES]
+        if MODULE in (self.site.namespaces or {}):  # Scribunto's modules, for #invoke
+            wanted.append(MODULE)
         return tuple(dict.fromkeys(wanted))
 
 

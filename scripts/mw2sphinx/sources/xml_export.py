@@ -24,7 +24,7 @@ from typing import BinaryIO, cast
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from ..model import Page, SiteInfo, SourceFailure, Wiki, WikiFile
-from ..titles import DEFAULT_NAMESPACES, FILE, Namespaces
+from ..titles import DEFAULT_NAMESPACES, FILE, MODULE, Namespaces
 from .common import DEFAULT_CONTENT_NAMESPACES, EXTRA_NAMESPACES, SourceError
 from .folder import redirect_target
 
@@ -33,7 +33,8 @@ _SCHEMA = re.compile(r"\{http://www\.mediawiki\.org/xml/export-0\.(\d+)/\}mediaw
 _CHUNK = 1 << 16
 #: Where the root element starts: the first tag that is not ``<?…`` or ``<!…``.
 _ROOT_TAG = re.compile(rb"<(?![?!])")
-_SITE_NAMESPACES = frozenset((*DEFAULT_CONTENT_NAMESPACES, *EXTRA_NAMESPACES))
+_CORE_NAMESPACES = {k: v for k, v in DEFAULT_NAMESPACES.items() if k not in (MODULE, MODULE + 1)}
+_SITE_NAMESPACES = frozenset((*DEFAULT_CONTENT_NAMESPACES, *EXTRA_NAMESPACES, MODULE))
 
 
 def is_export(path: Path) -> bool:
@@ -294,8 +295,9 @@ def _site_info(element: ET.Element, *, fallback: SiteInfo) -> SiteInfo:
         article_url=article_url or fallback.article_url,
         main_page=main_page or fallback.main_page,
         case=case,
-        # A hand-made export may list only some namespaces; the rest keep their defaults.
-        namespaces={**DEFAULT_NAMESPACES, **namespaces} if namespaces else fallback.namespaces,
+        # A hand-made export may list only some namespaces; the rest keep their defaults
+        # (but Module: only where the wiki has Scribunto, as its export then says).
+        namespaces={**_CORE_NAMESPACES, **namespaces} if namespaces else fallback.namespaces,
         namespace_aliases=fallback.namespace_aliases,
     )
 
