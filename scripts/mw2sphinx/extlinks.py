@@ -30,10 +30,13 @@ _BRACKETED = re.compile(
 _FREE = re.compile(r"\b((?:" + _PROTOCOLS + r")" + _ADDR + _URL_CHAR + r"*)", re.IGNORECASE)
 #: What no link is found in: comments, literal tags, HTML tags, wikilinks (MediaWiki reads
 #: those first; a file's caption with links in it is read, but not its link= option).
-_SKIP_LITERAL = (
+_VERBATIM = (
     r"<!--.*?(?:-->|\Z)"
     r"|<(nowiki|pre|math|syntaxhighlight|source)\b[^>]*?(?:/>|>.*?(?:</\1\s*>|\Z))"
-    r"|\[\[[^\[\]\n]*\]\]"
+)
+_SKIP_VERBATIM = re.compile(_VERBATIM, re.IGNORECASE | re.DOTALL)
+_SKIP_LITERAL = (
+    _VERBATIM + r"|\[\[(?!\s*(?:" + _PROTOCOLS + r"|//))[^\[\]\n]*\]\]"
     r"|\blink\s*=[^|\]\n]*"
     r"|\[\[" + URL_MARKER_RE.pattern + r"\|[^\]\n]*\]\]<nowiki/>"
 )
@@ -49,6 +52,7 @@ _LOOSE_SCHEME = re.compile(
     + r"):",
     re.IGNORECASE,
 )
+_BRACKETS = re.compile(r"\[{3,}(?!\[)")
 _ENTITY_END = re.compile(r"&(?:#x[0-9a-f]+|#[0-9]+|[a-z]+)$", re.IGNORECASE)
 
 
@@ -73,6 +77,13 @@ def free_url_end(url: str) -> int:
     if end < len(url) and url[end] == ";" and _ENTITY_END.search(url[:end]):
         end += 1
     return end
+
+
+def _bracket_run(match: re.Match[str]) -> str:
+    """MediaWiki cuts the text at each "[[": in "[[[[x]]]]" the last two open a link to x,
+    in "[[[x]]]" a title would start with "[", so it is no link at all."""
+    count = len(match.group(0))
+    return "&#91;" * count if count % 2 else "&#91;" * (count - 2) + "[["
 
 
 def mark_external_links(text: str) -> tuple[str, list[str]]:
@@ -106,6 +117,7 @@ def mark_external_links(text: str) -> tuple[str, list[str]]:
             return url  # a lone protocol is never linked
         return link(bare, URL_MARKER.format(len(urls))) + url[end:]
 
+    text = _outside(_BRACKETS, text, _bracket_run, _SKIP_VERBATIM)
     text = _outside(_BRACKETED, text, bracketed, _SKIP)
     text = _outside(_FREE, text, free, _SKIP_FREE)
     text = _outside(_LOOSE_SCHEME, text, lambda m: (m.group(1) or m.group(2)) + "&#58;", _SKIP_FREE)

@@ -9,11 +9,12 @@ syntax in the output is what these handlers write themselves.
 from __future__ import annotations
 
 import dataclasses
+import html
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from .files import FileUse
 from .pandoc_ast import Blocks, Content, Inline, Inlines, Node, text_node
@@ -84,6 +85,14 @@ def safe_url(url: str) -> str | None:
         return None  # not a protocol MediaWiki links, or a protocol alone
     scheme, rest = url.split(":", 1)
     return scheme.lower() + ":" + rest
+
+
+def link_title(target: str) -> str:
+    """A wikilink's target as MediaWiki reads it: %-escapes and character references
+    decoded, in Unicode's composed form (``[[Main&#160;Page]]``, ``[[7%25 Solution]]``)."""
+    if "%" in target:
+        target = unquote(target).replace("<", "&lt;").replace(">", "&gt;")
+    return unicodedata.normalize("NFC", html.unescape(target))
 
 
 def option_value(text: str) -> str:
@@ -729,8 +738,10 @@ class MystWriter:
             if rest:  # a free URL runs on into a marker (an image after it): it ends there
                 attr = ["", classes, []]
                 return self.link([attr, [text_node(head)], (head, "")]) + self.str_(rest)
-        if "wikilink" in classes and shown.startswith(":") and shown.replace(" ", "_") == target:
-            text_nodes = [{"t": "Str", "c": shown[1:]}]  # [[:X]] shows as "X"
+        if "wikilink" in classes:
+            if shown.replace(" ", "_") == target:  # no pipe: the target as typed ([[:X]]: X)
+                text_nodes = [text_node(link_title(shown[1:] if shown[:1] == ":" else shown))]
+            target = link_title(target)
         self.in_link = True
         try:
             text = self.inlines(text_nodes).replace("\\\n", " ")
