@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import benchmark
 from mw2sphinx import titles as t
-from wikis import SHARED_SNAPSHOT
+from wikis import SHARED_SNAPSHOT, needs_shared
+
+pytestmark = needs_shared
 
 
 def test_a_corpus_is_copies_of_the_snapshot_linking_among_themselves(tmp_path):

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 from playwright.sync_api import sync_playwright
+from wikis import needs_shared
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOT = ROOT.parent / "shared" / "ai-interpretability-wiki"
@@ -39,7 +40,7 @@ VIEWPORT = {"width": 1280, "height": 900}
 LIGHT_BACKGROUND, DARK_BACKGROUND = "rgb(255, 255, 255)", "rgb(19, 20, 22)"
 LIGHT_REDLINK, DARK_REDLINK = "rgb(186, 0, 0)", "rgb(255, 110, 110)"
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, needs_shared]
 
 
 @pytest.fixture(scope="module")

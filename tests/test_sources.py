@@ -24,7 +24,7 @@ from mw2sphinx.sources.snapshot import MANIFEST, read_manifest
 from mw2sphinx.sources.sync import STAGING, fetch_snapshot
 from mw2sphinx.sources.xml_export import split_base
 from proxy import Fault, Proxy
-from wikis import ROOT, SHARED_SNAPSHOT, convert
+from wikis import ROOT, SHARED_SNAPSHOT, convert, needs_shared, require_shared
 
 SHARED_EXPORT = SHARED_SNAPSHOT.parent / "ai-interpretability-wiki.xml"
 FETCH = [sys.executable, str(ROOT / "scripts" / "fetch.py")]
@@ -55,6 +55,7 @@ def _require_mediawiki() -> None:
 @pytest.fixture(scope="session")
 def snapshot_wiki(tmp_path_factory: pytest.TempPathFactory):
     """The shared snapshot, imported from its real export into a wiki of its own."""
+    require_shared()
     _require_mediawiki()
     wiki = MediaWiki(name="AI Interpretability Wiki").install()
     wiki.delete("Main Page")  # the installer's; the export brings the wiki's own
@@ -584,6 +585,7 @@ def test_files_are_downloaded_only_from_allowed_hosts(tmp_path):
 # --- XML exports, without a server ------------------------------------------------------
 
 
+@needs_shared
 def test_export_schema_0_10_and_compressed_exports_read_the_same(tmp_path):
     original = open_source(str(SHARED_EXPORT), site=_default_site())
     text = SHARED_EXPORT.read_text("utf-8")
@@ -686,6 +688,7 @@ BAD_EXPORTS = {
 }
 
 
+@needs_shared
 @pytest.mark.parametrize("name", sorted(BAD_EXPORTS))
 def test_bad_exports_are_one_line_errors(name, tmp_path):
     data, message = BAD_EXPORTS[name]

@@ -5,9 +5,23 @@ from __future__ import annotations
 from io import StringIO
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-SHARED_SNAPSHOT = ROOT.parent / "shared" / "ai-interpretability-wiki"
+SHARED = ROOT.parent / "shared"
+SHARED_SNAPSHOT = SHARED / "ai-interpretability-wiki"
+
+#: Why a test of the shared wiki (its snapshot, export and rendering) does not run elsewhere.
+NO_SHARED = f"needs {SHARED}/ (the shared wiki snapshot), which is not next to this checkout"
+#: For tests that read the shared wiki: skipped, with the reason, where it is not.
+needs_shared = pytest.mark.skipif(not SHARED_SNAPSHOT.is_dir(), reason=NO_SHARED)
+
+
+def require_shared() -> None:
+    """In a fixture that reads the shared wiki: skip its tests where it is not."""
+    if not SHARED_SNAPSHOT.is_dir():
+        pytest.skip(NO_SHARED)
 
 
 def unpack(bundle: Path, dest: Path) -> Path:
