@@ -550,7 +550,39 @@ def parser() -> argparse.ArgumentParser:
         help="folder for the corpora and the sites, kept afterwards (default: a temporary "
         "folder, removed afterwards)",
     )
+    p.add_argument(
+        "--lua",
+        type=int,
+        default=0,
+        metavar="PAGES",
+        help="also measure what Lua costs (issue 14) on a MediaWiki with Scribunto on "
+        "loopback, with PAGES pages of which a tenth call a module: API requests per page "
+        "with --expand auto, and local Lua time per #invoke (benchmark-lua.json)",
+    )
     return p
+
+
+def lua_costs(pages: int) -> dict:
+    """What Lua costs (tests/benchmark_lua.py, on a MediaWiki with Scribunto on loopback):
+    requests per page with ``--expand auto`` where a tenth of the pages need the wiki, and
+    local Lua time per ``#invoke``."""
+    script = ROOT / "tests" / "benchmark_lua.py"
+    done = subprocess.run(
+        [sys.executable, str(script), str(pages), "--json"],
+        capture_output=True, text=True, check=True, cwd=script.parent,
+    )  # fmt: skip
+    return json.loads(done.stdout)
+
+
+def lua_table(numbers: dict) -> str:
+    n = numbers
+    return "## Lua (`--lua`)\n\n" + markdown_table(
+        ["pages", "by the wiki", "requests/page (expanding)", "requests/page (all)",
+         "again (cache)", "ms/#invoke here", "ms/Lua state"],
+        [[str(n["pages"]), str(n["expanded_by_wiki"]), f"{n['expansion_requests_per_page']:.3f}",
+          f"{n['requests_per_page']:.3f}", str(n["requests_again_with_cache"]),
+          f"{n['ms_per_invoke']:.2f}", f"{n['ms_per_lua_state']:.1f}"]],
+    )  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -577,11 +609,18 @@ def main(argv: list[str] | None = None) -> int:
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)
     text = report(results, machine_line=machine())
+    lua = None
+    if args.lua:
+        say(f"Lua: {args.lua} pages on a MediaWiki with Scribunto")
+        lua = lua_costs(args.lua)
+        text += "\n\n" + lua_table(lua)
     print(text)
     (out / "benchmark.md").write_text(text + "\n", "utf-8")
     (out / "benchmark.json").write_text(
         json.dumps([r.as_json() for r in results], indent=1) + "\n", "utf-8"
     )
+    if lua is not None:
+        (out / "benchmark-lua.json").write_text(json.dumps(lua, indent=1) + "\n", "utf-8")
     try:
         plot(results, out / "benchmark.png")
     except ImportError:

@@ -1,4 +1,5 @@
-"""What Lua costs (issue 14), on demand: ``python tests/benchmark_lua.py [PAGES]``.
+"""What Lua costs (issue 14), on demand: ``python tests/benchmark_lua.py [PAGES] [--json]``
+(``python scripts/benchmark.py --lua PAGES`` runs it and adds it to its report).
 
 Starts Debian's MediaWiki with Scribunto on loopback (tests/mediawiki.py) with PAGES pages
 (default 100) of which a tenth call a module, and prints: the requests per page an API
@@ -15,6 +16,7 @@ prop=templates) = 0.11 per page (0.19 in all); 0 with the cache; local Lua about
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 
@@ -51,6 +53,7 @@ def corpus(size: int) -> dict[str, str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("pages", type=int, nargs="?", default=100)
+    parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
     args = parser.parse_args()
     if (why := available()) is not None:
         print(f"error: {why}", file=sys.stderr)
@@ -77,12 +80,7 @@ def main() -> int:
         first = plan()
         on_wiki = sum(1 for where in first.where.values() if where == "wiki")
         count = len(wiki.pages)
-        print(
-            f"{count} pages, {on_wiki} expanded by the wiki: reading {reading} requests, "
-            f"expanding {first.requests} = {first.requests / count:.3f} a page "
-            f"({(reading + first.requests) / count:.3f} in all); "
-            f"again with the cache: {plan().requests}"
-        )
+        again = plan().requests
         invokes, seconds = 0, 0.0
         for name, page in wiki.pages.items():
             expansion = expand_page(
@@ -93,13 +91,35 @@ def main() -> int:
         for _ in range(10):
             PageEngine(wiki, namespaces, namespaces.title("Page 0"))
         state = (time.perf_counter() - started) / 10
-        print(
-            f"local Lua: {invokes} #invoke, {1000 * seconds / max(invokes, 1):.2f} ms each; "
-            f"a page's Lua state {1000 * state:.1f} ms"
-        )
     finally:
         server.remove()
+    numbers = {
+        "pages": count,
+        "expanded_by_wiki": on_wiki,
+        "reading_requests": reading,
+        "expansion_requests": first.requests,
+        "expansion_requests_per_page": first.requests / count,
+        "requests_per_page": (reading + first.requests) / count,
+        "requests_again_with_cache": again,
+        "invokes": invokes,
+        "ms_per_invoke": 1000 * seconds / max(invokes, 1),
+        "ms_per_lua_state": 1000 * state,
+    }
+    print(json.dumps(numbers, indent=1) if args.json else summary(numbers))
     return 0
+
+
+def summary(numbers: dict) -> str:
+    """The numbers, for people."""
+    n = numbers
+    return (
+        f"{n['pages']} pages, {n['expanded_by_wiki']} expanded by the wiki: reading "
+        f"{n['reading_requests']} requests, expanding {n['expansion_requests']} = "
+        f"{n['expansion_requests_per_page']:.3f} a page ({n['requests_per_page']:.3f} in all); "
+        f"again with the cache: {n['requests_again_with_cache']}\n"
+        f"local Lua: {n['invokes']} #invoke, {n['ms_per_invoke']:.2f} ms each; "
+        f"a page's Lua state {n['ms_per_lua_state']:.1f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -35,3 +35,14 @@ def test_the_edit_is_seen_by_the_pages_that_transclude_the_page():
         "<onlyinclude>A." + benchmark.EDIT + "</onlyinclude> B."
     )
     assert benchmark.edited_text("A.\n") == "A." + benchmark.EDIT + "\n"
+
+
+def test_the_lua_numbers_come_from_a_wiki_where_a_tenth_of_the_pages_need_it():
+    numbers = benchmark.lua_costs(30)
+    assert numbers["pages"] == 30 + 2  # and the Main Page, and the module
+    assert numbers["expanded_by_wiki"] == 3
+    # one expandtemplates a page, one prop=templates for them all; none with the cache
+    assert numbers["expansion_requests"] == 3 + 1
+    assert numbers["requests_again_with_cache"] == 0
+    assert numbers["invokes"] == 3 and 0 < numbers["ms_per_invoke"] < 1000
+    assert "| 32 | 3 |" in benchmark.lua_table(numbers)

@@ -264,10 +264,13 @@ def plan_expansion(
     wanted: list[str] = []
     for name in order:
         page = wiki.pages[name]
+        if parsed[name].namespace == MODULE:
+            plan.where[name] = "local"  # Lua source, not wikitext: convert shows it as code
+            continue
         # Modules are the wiki's to run: a page with an #invoke is one that needs it.
         local = expand(page.text, wiki=wiki, title=parsed[name], namespaces=namespaces, lua=False)
         reason = "--expand wiki" if mode == "wiki" else needs_wiki(local)
-        if mode == "local" or reason is None or parsed[name].namespace == MODULE:
+        if mode == "local" or reason is None:
             plan.expansions[name], plan.where[name] = local, "local"
             continue
         plan.reasons[name] = reason
