@@ -89,7 +89,10 @@ UPLOADS: Mapping[str, tuple[int, int, int, str]] = {
 
 #: Tags that only the harness's own parser hooks define (ParserTestParserHook and friends).
 HARNESS_TAGS = ("tag", "tåg", "statictag", "asidetag", "pwraptest", "spantag", "embedtag")
-_HARNESS_TAG = re.compile(r"<(?:" + "|".join(HARNESS_TAGS) + r")[\s>/]", re.IGNORECASE)
+_HARNESS_TAG = re.compile(
+    r"<(?:" + "|".join(HARNESS_TAGS) + r")[\s>/]|\{\{\s*#(?:" + "|".join(HARNESS_TAGS) + r")\s*:",
+    re.IGNORECASE,
+)
 
 #: Options that run a case in another mode than "parse a page and show it".
 SPECIAL_MODES = (
@@ -115,7 +118,8 @@ LEFT_OUT: Mapping[str, str] = {
     "title": "parsed as another title than the harness's plain 'Parser test' (title=)",
     "subpage": "the subpage option (subpages on in every namespace)",
     "config": "per-case site configuration ($wg settings in !! config or as options)",
-    "hook": "a tag that only the harness's own parser hooks define (<tag>, <statictag>, …)",
+    "hook": "a tag or parser function that only the harness's own parser hooks define (<tag>, "
+    "<statictag>, {{#spantag:}} …)",
     "error": 'the expected output is an error message (class="error")',
     "empty": "no wikitext",
 }

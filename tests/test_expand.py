@@ -16,6 +16,8 @@ SITE = SiteInfo(
 NAMESPACES = t.Namespaces(SITE)
 PAGES = {
     "Template:Foo": "FOO",
+    "Template:Foo–bar": "",
+    "Template:1x": "{{{1}}}",
     "Template:Raw": "''x'' * [[y]] {{z}}",
     "MediaWiki:Greeting": "Hello $1, $2!",
 }
@@ -91,6 +93,23 @@ def expanded(text: str, *, wiki: Wiki = WIKI, title: str = "Parser test") -> str
         ),
         ("{{int:greeting|you|me}} {{int:no such message}}", "Hello you, me! ⧼no such message⧽"),
         ("{{redirect to foo}}", "FOO"),
+        (
+            "{{#special:RandomPage}} {{#special:BaDtItLe}} {{#special:Foobar}}",
+            "Special:Random Special:Badtitle Special:Foobar",
+        ),
+        (
+            "{{#contentmodel}} {{#contentmodel: canonical | MediaWiki:Common.js}}",
+            "wikitext javascript",
+        ),
+        ("{{#dir:fa}} {{#dir: en}} {{#dir:blah<blah}}", "rtl ltr ltr"),
+        ("{{Special:Prefixindex/Templ}}", ""),
+        ("{{Foo&ndash;bar}}{{Fo&#111;}}", "FOO"),
+        # literal blocks are out of the preprocessor's way, as MediaWiki's strip markers
+        ("{{lc:X<nowiki/>Y}} {{urlencode:x<nowiki>?</nowiki>y}}", "x<nowiki/>y xy"),
+        (
+            "{{1x|a<nowiki>|</nowiki>b}} <nowiki>{{1x|q}}</nowiki>",
+            "a<nowiki>|</nowiki>b <nowiki>{{1x|q}}</nowiki>",
+        ),
     ],
 )
 def test_expands_as_mediawiki(wikitext: str, result: str) -> None:

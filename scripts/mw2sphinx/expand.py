@@ -20,7 +20,7 @@ from mwparserfromhell.nodes.extras import Parameter
 from . import parser_functions
 from .model import Wiki
 from .report import Kind, WikiWarning, line_of
-from .titles import TEMPLATE, Namespaces, Title, url_title
+from .titles import CANONICAL_SPECIAL, SPECIAL, TEMPLATE, Namespaces, Title, url_title
 from .vocabulary import PLACEHOLDER, UNEXPANDED_TAGS, alternatives
 
 if TYPE_CHECKING:
@@ -43,6 +43,7 @@ LITERAL_TAGS = frozenset(UNEXPANDED_TAGS)
 _LITERAL_BLOCK = re.compile(
     "<" + alternatives(UNEXPANDED_TAGS) + r"(\s[^>]*)?>.*?</\1\s*>", re.IGNORECASE | re.DOTALL
 )
+_LITERAL_EMPTY = re.compile("<" + alternatives(UNEXPANDED_TAGS) + r"(\s[^>]*)?/>", re.IGNORECASE)
 # MediaWiki puts a newline before transcluded text that starts like a block (T2529).
 _BLOCK_START = ("*", "#", ":", ";", "{|")
 
@@ -135,6 +136,8 @@ class _Context:
     #: run {{#invoke:}} with the source's modules (lua/); the page's Lua state, once made.
     run_lua: bool = True
     lua: PageEngine | None = None
+    #: the literal blocks taken out of the text, by strip marker number.
+    stripped: list[str] = dataclasses.field(default_factory=list)
 
     def warn(self, kind: Kind, message: str, line: int | None) -> None:
         self.result.warnings.append(WikiWarning(self.title.full, line, kind, message))
@@ -255,18 +258,46 @@ def _line(ctx: _Context, node_text: str) -> int | None:
     return line_of(ctx.source, offset) if offset >= 0 else None
 
 
+def _strip(text: str, ctx: _Context) -> str:
+    """Literal blocks (``<nowiki>…</nowiki>``, ``<pre>``, ``<math>`` …) out of the way of the
+    preprocessor, as MediaWiki's strip markers: what they hold is never read as templates,
+    arguments or pipes. :func:`_unstrip` puts them back."""
+
+    def keep(match: re.Match[str]) -> str:
+        ctx.stripped.append(match.group(0))
+        return parser_functions.STRIP_MARKER.format(len(ctx.stripped) - 1)
+
+    if "<" not in text:
+        return text
+    return _LITERAL_EMPTY.sub(keep, _LITERAL_BLOCK.sub(keep, text))
+
+
+def _unstrip(text: str, ctx: _Context) -> str:
+    def back(match: re.Match[str]) -> str:
+        number = int(match.group(1))
+        return ctx.stripped[number] if number < len(ctx.stripped) else ""
+
+    for _ in range(MAX_DEPTH):  # a marker's text can hold no marker, but be sure
+        if "\x7f" not in text:
+            break
+        text = parser_functions.STRIP_MARKER_RE.sub(back, text)
+    return text
+
+
 def _expand(text: str, ctx: _Context, params: dict[str, str] | None, depth: int) -> str:
     if depth > MAX_DEPTH:
         raise _Limit(f"templates nested more than {MAX_DEPTH} deep")
+    text = _strip(text, ctx)
     if "{{" not in text and "<!--" not in text:
         return text  # nothing to expand or drop: parsing it would give it back as it is
     text = _EXPR_HEAD.sub(_hide_comparisons, text)
     return _expand_code(mwparserfromhell.parse(text, skip_style_tags=True), ctx, params, depth)
 
 
-# mwparserfromhell takes "{{#expr: 2 > 1}}" for text, as "<" and ">" cannot be in a title;
-# they are hidden from it in expression heads and put back for the evaluation.
-_EXPR_HEAD = re.compile(r"\{\{\s*#(?:if)?expr\s*:[^|{}]*", re.IGNORECASE)
+# mwparserfromhell takes "{{#expr: 2 > 1}}" (and "{{#dir:a<b}}") for text, as "<" and ">"
+# cannot be in a title; they are hidden from it in parser functions' heads and put back for
+# the evaluation and in the expanded text.
+_EXPR_HEAD = re.compile(r"\{\{\s*#[\w-]+\s*:[^|{}]*", re.IGNORECASE)
 HIDDEN_LT, HIDDEN_GT = "\ue000", "\ue001"
 
 
@@ -318,6 +349,12 @@ def _expand_template(node: Template, ctx: _Context, params, depth: int) -> str:
     line = _line(ctx, str(node)) if depth == 0 else ctx.stack_line
     raw_head, raw_colon, raw_rest = str(node.name).partition(":")
     function = raw_head.strip()
+    if function.lower() in PAGE_FUNCTIONS:
+        return PAGE_FUNCTIONS[function.lower()](
+            ctx,
+            _expand(raw_rest, ctx, params, depth),
+            [_expand(str(p), ctx, params, depth).strip() for p in node.params],
+        )
     if raw_colon and (function.startswith("#") or function.lower() in parser_functions.FUNCTIONS):
         return _call_function(node, function, raw_rest, ctx, params, depth, line)
     name = _expand(str(node.name), ctx, params, depth).strip()
@@ -349,6 +386,10 @@ def _expand_template(node: Template, ctx: _Context, params, depth: int) -> str:
     title = ctx.namespaces.title(name, default_namespace=TEMPLATE)
     if title is None:
         return str(node)  # not a template call after all: MediaWiki shows it as text
+    if title.namespace == SPECIAL:
+        listed = _special_transclusion(ctx, title)
+        if listed is not None:
+            return listed
     ctx.result.transcluded.add(title.full)
     page = _page_following_redirects(ctx, title)
     if page is not None and raw:
@@ -376,6 +417,46 @@ def _expand_template(node: Template, ctx: _Context, params, depth: int) -> str:
     if body.startswith(_BLOCK_START):
         body = "\n" + body
     return body
+
+
+def _special(ctx: _Context, name: str, _args: list[str]) -> str:
+    """``{{#special:RandomPage}}``: the special page's canonical title, ``Special:Random``."""
+    name = name.strip()
+    key = name.replace(" ", "").replace("_", "").lower()
+    page = CANONICAL_SPECIAL.get(key) or ctx.namespaces.fix_case(name.replace("_", " "))
+    return f"{ctx.namespaces.names.get(SPECIAL, 'Special')}:{page}"
+
+
+def _special_transclusion(ctx: _Context, title: Title) -> str | None:
+    """``{{Special:PrefixIndex/Abc}}``: the list of the wiki's articles whose titles start
+    so, as MediaWiki transcludes it; ``None`` for the special pages that cannot be."""
+    name, _, prefix = title.text.partition("/")
+    if CANONICAL_SPECIAL.get(name.replace(" ", "").lower()) != "PrefixIndex":
+        return None
+    prefix = ctx.namespaces.fix_case(prefix.strip()) if prefix.strip() else ""
+    matches = sorted(
+        full
+        for full, page in ctx.wiki.pages.items()
+        if page.namespace == 0 and full.startswith(prefix)
+    )
+    return "".join(f"\n* [[:{full}]]" for full in matches)
+
+
+def _content_model(ctx: _Context, which: str, args: list[str]) -> str:
+    """``{{#contentmodel:canonical|Title}}`` (or ``local``): the page's content model."""
+    title = ctx.namespaces.title(args[0]) if args and args[0] else ctx.title
+    model = parser_functions.content_model(title.namespace, title.text) if title else "wikitext"
+    if which.strip().lower() == "canonical":
+        return model
+    return parser_functions.CONTENT_MODEL_NAMES.get(model, model)
+
+
+#: Parser functions that need the page or the wiki: name -> (context, first, arguments).
+PAGE_FUNCTIONS: dict[str, Callable[[_Context, str, list[str]], str]] = {
+    "#special": _special,
+    "#speciale": lambda ctx, name, args: _url(_special(ctx, name, args)),
+    "#contentmodel": _content_model,
+}
 
 
 #: ``{{localurl:Page|query}}`` and its kin; the ones ending in "e" escape "&".
@@ -441,7 +522,7 @@ def _call_function(
     if result is None:
         ctx.warn(Kind.PARSER_FUNCTION, f"parser function {function!r} is not supported", line)
         shown = [f"{function}:{expand(first).strip()}", *(expand(a) for a in arguments)]
-        return _placeholder(ctx, "|".join(shown))
+        return _placeholder(ctx, _without_placeholders(ctx, "|".join(shown)))
     return result
 
 
@@ -477,6 +558,19 @@ def _arguments(node: Template, ctx: _Context, params, depth: int) -> dict[str, s
     return arguments
 
 
+_PLACEHOLDER_RE = re.compile(re.escape(PLACEHOLDER).replace(r"\{\}", r"(\d+)"))
+
+
+def _without_placeholders(ctx: _Context, text: str) -> str:
+    """A placeholder's name, in which the placeholders of calls inside it read as written."""
+
+    def written(match: re.Match[str]) -> str:
+        name = ctx.result.placeholders[int(match.group(1))]
+        return "{{" + name + "}}" if name.startswith("#") else "{{" + name.split(":", 1)[-1] + "}}"
+
+    return _PLACEHOLDER_RE.sub(written, text)
+
+
 def _placeholder(ctx: _Context, name: str) -> str:
     ctx.result.placeholders.append(name)
     return PLACEHOLDER.format(len(ctx.result.placeholders) - 1)
@@ -489,7 +583,7 @@ def expand_page(
 
     ``lua``: run ``{{#invoke:}}`` with the wiki's modules (else it is a placeholder)."""
     result = Expansion(text="")
-    viewed, switches = pull_switches(text_for_view(text))
+    viewed, switches = pull_switches(text_for_view(text.replace("\x7f", "")))
     ctx = _Context(wiki, namespaces, title, viewed, result, stack=(title.full,), run_lua=lua)
     ctx.clock = parser_functions.clock_variables(parser_functions.parse_clock(wiki.site.clock))
     ctx.magic = _magic_words(ctx)
@@ -501,6 +595,12 @@ def expand_page(
     except RecursionError:
         ctx.warn(Kind.TEMPLATE_LIMIT, "expansion stopped: markup nested too deeply", None)
         expanded = viewed
+    expanded = _unstrip(expanded, ctx)
+    result.placeholders = [_unstrip(name, ctx) for name in result.placeholders]
+    if result.display_title is not None:
+        result.display_title = _unstrip(result.display_title, ctx)
+    if result.default_sort is not None:
+        result.default_sort = _unstrip(result.default_sort, ctx)
     # Switches can come from transcluded text too.
     expanded, more = pull_switches(expanded.replace(HIDDEN_LT, "<").replace(HIDDEN_GT, ">"))
     result.text = expanded

@@ -17,6 +17,16 @@ from .titles import url_title
 
 Expand = Callable[[str], str]
 
+#: A literal block (``<nowiki>…</nowiki>``) the expand stage took out of the text, as
+#: MediaWiki's strip markers; no case change touches it.
+STRIP_MARKER = "\x7f{}\x7f"
+STRIP_MARKER_RE = re.compile("\x7f(\\d+)\x7f")
+
+
+def kill_markers(text: str) -> str:
+    """What MediaWiki's killMarkers() leaves: the text without the literal blocks in it."""
+    return STRIP_MARKER_RE.sub("", text)
+
 
 class ExprError(Exception):
     pass
@@ -300,7 +310,7 @@ def _pad(left: bool):
         text = expand(first).strip()
         width_text = _arg(args, 0, expand)
         width = min(int(width_text), 500) if width_text.isdigit() else 0
-        filler = _arg(args, 1, expand) or "0"
+        filler = kill_markers(_arg(args, 1, expand)) or "0"
         if len(text) >= width or not filler:
             return text
         padding = (filler * width)[: width - len(text)]
@@ -336,13 +346,14 @@ FUNCTIONS: dict[str, Callable[..., str]] = {
     "lcfirst": _simple(lambda s: _first_case(s, False)),
     "ucfirst": _simple(lambda s: _first_case(s, True)),
     "urlencode": lambda first, args, expand, **_: urlencode(
-        expand(first).strip(), _arg(args, 0, expand)
+        kill_markers(expand(first)).strip(), _arg(args, 0, expand)
     ),
-    "anchorencode": _simple(lambda s: anchorencode(s)),
+    "anchorencode": _simple(lambda s: anchorencode(kill_markers(s))),
     "formatnum": lambda first, args, expand, **_: formatnum(
         expand(first).strip(), {_arg(args, i, expand).upper() for i in range(len(args))}
     ),
     "#len": _simple(lambda s: str(len(s))),
+    "#dir": lambda first, args, expand, **_: text_direction(expand(first)),
     "#formatdate": lambda first, args, expand, **_: formatdate(
         expand(first).strip(), _arg(args, 0, expand)
     ),
@@ -370,6 +381,35 @@ def anchorencode(text: str) -> str:
     """``{{anchorencode:}}``: the fragment a link to a heading of this text has (HTML5 ids:
     whitespace as underscores, nothing escaped that a URL fragment may hold)."""
     return re.sub(r"[ \t\n\r\f_]+", "_", text.strip())
+
+
+#: The languages MediaWiki writes right to left (``{{#dir:}}``), by code.
+RTL_LANGUAGES = frozenset(
+    "ar arc arz ary azb bcc bgn bqi ckb dv fa glk he khw kk-arab kk-cn ks ks-arab lki luz "
+    "mzn nqo pnb ps sd sdh skr ug ug-arab ur ydd yi".split()
+)
+
+
+def text_direction(code: str) -> str:
+    """``{{#dir:fa}}``: ``rtl`` or ``ltr`` (also for a code it does not know)."""
+    return "rtl" if code.strip().lower() in RTL_LANGUAGES else "ltr"
+
+
+#: ``{{#contentmodel:…|Title}}``: the content model of a page, by its name's ending.
+CONTENT_MODELS = {".js": "javascript", ".css": "css", ".json": "json"}
+#: ... as MediaWiki names them in English (``{{#contentmodel:local}}``).
+CONTENT_MODEL_NAMES = {"wikitext": "wikitext", "javascript": "JavaScript", "css": "CSS",
+                       "json": "JSON", "Scribunto": "Scribunto module"}  # fmt: skip
+
+
+def content_model(namespace: int, text: str) -> str:
+    if namespace == 828 and not text.endswith("/doc"):
+        return "Scribunto"
+    if namespace in {2, 8}:  # user and MediaWiki pages: scripts and styles by their names
+        for ending, model in CONTENT_MODELS.items():
+            if text.endswith(ending):
+                return model
+    return "wikitext"
 
 
 # --- numbers ------------------------------------------------------------------------

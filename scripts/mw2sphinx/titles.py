@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import html
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
@@ -92,6 +93,20 @@ def interwiki_url(prefix: str, text: str, fragment: str = "") -> str:
 
 #: Special pages the site has, by MediaWiki's names and aliases (compared case-insensitively,
 #: without spaces), to their documents; site.py writes every one of them.
+#: MediaWiki's canonical names of special pages, by their names and aliases in lower case
+#: (for {{#special:}}); another name is only given a capital first letter.
+CANONICAL_SPECIAL: Mapping[str, str] = {
+    "random": "Random", "randompage": "Random", "allpages": "AllPages",
+    "prefixindex": "PrefixIndex", "categories": "Categories", "wantedpages": "WantedPages",
+    "brokenlinks": "WantedPages", "uncategorizedpages": "UncategorizedPages",
+    "recentchanges": "RecentChanges", "search": "Search", "whatlinkshere": "WhatLinksHere",
+    "specialpages": "SpecialPages", "version": "Version", "booksources": "BookSources",
+    "badtitle": "Badtitle", "upload": "Upload", "listfiles": "ListFiles",
+    "imagelist": "ListFiles", "newpages": "NewPages", "statistics": "Statistics",
+    "userlogin": "UserLogin", "preferences": "Preferences", "watchlist": "Watchlist",
+    "contributions": "Contributions", "log": "Log", "export": "Export",
+}  # fmt: skip
+
 SPECIAL_PAGES: Mapping[str, str] = {
     "random": "special/random",
     "randompage": "special/random",
@@ -151,7 +166,7 @@ class Namespaces:
 
     def parse(self, raw: str, *, default_namespace: int = MAIN) -> Title | None:
         """Parse a link target as MediaWiki does; ``None`` if it is not a valid title."""
-        text, _, fragment = raw.partition("#")
+        text, _, fragment = decode_references(raw).partition("#")
         text = _clean(text)
         fragment = _clean(fragment)
         namespace = default_namespace
@@ -208,6 +223,17 @@ def special_docname(title: Title) -> str | None:
 
 def _key(name: str) -> str:
     return _clean(name).casefold()
+
+
+_REFERENCE = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+
+
+def decode_references(text: str) -> str:
+    """Character references (``&ndash;``, ``&#160;``) as the characters they name, as
+    MediaWiki reads a title; an unknown name stays as it is."""
+    if "&" not in text:
+        return text
+    return _REFERENCE.sub(lambda m: html.unescape(m.group()), text)
 
 
 def _clean(text: str) -> str:
