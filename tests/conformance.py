@@ -89,8 +89,12 @@ UPLOADS: Mapping[str, tuple[int, int, int, str]] = {
 
 #: Tags that only the harness's own parser hooks define (ParserTestParserHook and friends).
 HARNESS_TAGS = ("tag", "tåg", "statictag", "asidetag", "pwraptest", "spantag", "embedtag")
+#: Parser functions that only the harness defines (ParserTestParserHook, the Parsoid test
+#: extension).
+HARNESS_FUNCTIONS = ("spantag", "divtag", "parsoid", "balance")
 _HARNESS_TAG = re.compile(
-    r"<(?:" + "|".join(HARNESS_TAGS) + r")[\s>/]|\{\{\s*#(?:" + "|".join(HARNESS_TAGS) + r")\s*:",
+    r"<(?:" + "|".join(HARNESS_TAGS) + r")[\s>/]"
+    r"|\{\{\s*#(?:" + "|".join(HARNESS_FUNCTIONS) + r")\s*[:|}]",
     re.IGNORECASE,
 )
 
