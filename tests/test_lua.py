@@ -307,3 +307,37 @@ def test_a_fetched_snapshot_stores_the_modules_and_runs_them(lua_wiki, tmp_path)
     _assert_faithful(_compare(rendered, tmp_path / "src", tmp_path / "html"))
     report = json.loads((tmp_path / "src" / "_wiki" / "report.json").read_text("utf-8"))
     assert set(ARTICLES) <= set(report["expansion"]["lua"])
+
+
+def test_the_wiki_is_asked_politely_and_a_failure_is_a_warning(lua_wiki, tmp_path):
+    from mw2sphinx.report import Kind
+    from proxy import Fault, Proxy
+
+    server, _, _ = lua_wiki
+    wiki = read_api(server.api_url)
+    namespaces = titles.Namespaces(wiki.site)
+
+    def plan(client: ApiClient):
+        return plan_expansion(
+            wiki, mode="auto", client=client, cache=ExpandCache(), expand=expand_page,
+            namespaces=namespaces,
+        )  # fmt: skip
+
+    with Proxy(server.server) as proxy:
+        # The first answer asks to wait: the client waits as long, then goes on.
+        proxy.faults = [Fault(status=503, headers={"Retry-After": "1"})]
+        started = time.monotonic()
+        done = plan(ApiClient(proxy.api_url, backoff=0.01))
+        assert time.monotonic() - started >= 1
+        assert not done.warnings and done.where["Alpha Lab"] == "wiki"
+        assert proxy.max_in_flight <= 2
+        asked = [q for q in proxy.queries() if q.get("action") == "expandtemplates"]
+        # 7 pages, 2 of them with templates in refs, and the one that was asked to wait
+        assert len(asked) == 7 + 2 + 1 and all(q.get("maxlag") == "5" for q in asked)
+        # A wiki that cannot answer: every page is expanded here, with a warning each.
+        proxy.reset()
+        proxy.always = Fault(status=500)
+        failed = plan(ApiClient(proxy.api_url, backoff=0.01, retries=1))
+    assert set(failed.where.values()) == {"local"}
+    assert {w.page for w in failed.warnings if w.kind == Kind.EXPANSION} == set(done.reasons)
+    assert "Script error" not in failed.expansions["Alpha Lab"].text  # a placeholder instead

@@ -285,16 +285,24 @@ def plan_expansion(
         else:
             to_ask.append(name)
     answers = client.parallel([functools.partial(ask_wiki, client, wiki.pages[n]) for n in to_ask])
-    used = transclusions(client, to_ask) if to_ask else {}
+    answered = {}
     for name, answer in zip(to_ask, answers, strict=True):
         if isinstance(answer, SourceError):
             message = f"the wiki could not expand the page ({answer}); expanded here"
             plan.warnings.append(WikiWarning(name, None, Kind.EXPANSION, message))
             wanted.remove(name)
-            continue
-        text, properties = answer
-        depends = {t: revisions.get(t) for t in sorted(used.get(name, ()))}
-        entry = Expanded(
+        else:
+            answered[name] = answer
+    try:
+        used: dict[str, set[str]] | None = transclusions(client, answered) if answered else {}
+    except SourceError as error:
+        used = None  # the expansions are good; without what they use they are not kept
+        message = f"the wiki did not say which templates the pages use ({error})"
+        plan.warnings.append(WikiWarning(client.api_url, None, Kind.EXPANSION, message))
+    fresh: dict[str, Expanded] = {}
+    for name, (text, properties) in answered.items():
+        depends = {t: revisions.get(t) for t in sorted((used or {}).get(name, ()))}
+        fresh[name] = Expanded(
             name,
             wiki.pages[name].revision,
             text,
@@ -302,10 +310,11 @@ def plan_expansion(
             display_title=properties.get("displaytitle"),
             default_sort=properties.get("defaultsort"),
         )
-        cache.put(entry)
+        if used is not None:
+            cache.put(fresh[name])
         plan.where[name] = "wiki"
     for name in wanted:
-        entry = cache.entries[name]
+        entry = fresh.get(name) or cache.entries[name]
         expansion = expand(
             entry.text, wiki=wiki, title=parsed[name], namespaces=namespaces, lua=False
         )
