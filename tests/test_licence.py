@@ -179,6 +179,19 @@ def test_the_options_and_conf_values_state_a_licence(plain_folder: Path, tmp_pat
                 assert (link.get_text(), link["href"]) == expected, name
 
 
+def test_a_licence_learned_later_reaches_every_page_of_a_rebuild(plain_folder, tmp_path):
+    """An incremental build after the licence changed rewrites every page's footer, also
+    those whose text did not change."""
+    src, html = tmp_path / "src", tmp_path / "html"
+    assert convert(plain_folder, src) == 0
+    sphinx_html(src, html, "-d", str(tmp_path / "doctrees"))
+    assert convert(plain_folder, src, "--rights-text", "GFDL", "--rights-url", RIGHTS_URL) == 0
+    sphinx_html(src, html, "-d", str(tmp_path / "doctrees"))
+    for name, line in footers(html).items():
+        link = line.select_one('a[rel="license"]')
+        assert link is not None and link.get_text() == "GFDL", name
+
+
 def test_a_licence_address_that_is_not_a_web_address_is_not_linked(plain_folder, tmp_path):
     src = tmp_path / "src"
     unsafe = "javascript:alert(document.cookie)"

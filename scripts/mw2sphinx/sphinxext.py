@@ -264,10 +264,17 @@ def outdated_docs(
     app: Sphinx, env: BuildEnvironment, added: Set[str], changed: Set[str], removed: Set[str]
 ) -> list[str]:
     """Documents whose site data changed although their source did not: a page that another
-    page started or stopped linking to, a new revision date. Reread, they are rewritten."""
+    page started or stopped linking to, a new revision date; every page when what each
+    page's footer says of the wiki changed (its name, address or licence). Reread, they are
+    rewritten."""
     pages, _ = _env_data(env)
-    infos = site_data(app)[1]
+    site, infos = site_data(app)
     unchanged = env.found_docs - added - changed
+    footer = (site.name, site.article_url, site.main_page, site.rights_text, site.rights_url)
+    if getattr(env, "wiki_footer", footer) != footer:
+        env.wiki_footer = footer
+        return sorted(unchanged)
+    env.wiki_footer = footer
     return sorted(d for d in unchanged if pages.get(d) != infos.get(d))
 
 
