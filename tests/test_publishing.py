@@ -132,7 +132,10 @@ def test_a_redirects_old_address_forwards_to_the_target_section(built):
 
 @pytest.fixture(scope="module")
 def base_url(built) -> Iterator[str]:
-    _, html = built
+    yield from serve(built[1])
+
+
+def serve(html: Path) -> Iterator[str]:
     handler = functools.partial(QuietHandler, directory=str(html))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -268,6 +271,26 @@ def test_the_wikis_own_addresses_forward_when_asked(built, with_wiki_addresses: 
         assert page.select_one("body a")["href"] == target
         canonical = page.head.select_one('link[rel="canonical"]')["href"]
         assert canonical == BASE_URL + target.removeprefix("../../").split("#")[0]
+
+
+def test_a_wiki_address_in_a_browser_lands_on_the_page(with_wiki_addresses: Path):
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"no Chromium at {CHROMIUM}: apt-get install chromium (or set CHROMIUM)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page(viewport=VIEWPORT)
+            for root in serve(with_wiki_addresses):
+                # as the wiki wrote its addresses: /wiki/Title (the host adds the slash)
+                page.goto(root + "wiki/Old_part")
+                page.wait_for_url("**/pages/Alpha.html#*")
+                assert page.url == f"{root}pages/Alpha.html#wiki-pages-alpha-part"
+                page.goto(root + "wiki/Category:Things/")
+                page.wait_for_url("**/categories/Things.html")
+        finally:
+            browser.close()
 
 
 def test_forwarding_files_have_safe_names():
