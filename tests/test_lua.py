@@ -341,3 +341,29 @@ def test_the_wiki_is_asked_politely_and_a_failure_is_a_warning(lua_wiki, tmp_pat
     assert set(failed.where.values()) == {"local"}
     assert {w.page for w in failed.warnings if w.kind == Kind.EXPANSION} == set(done.reasons)
     assert "Script error" not in failed.expansions["Alpha Lab"].text  # a placeholder instead
+
+
+#: Formats and times as modules give them to mw.language:formatDate ({{#time:}} has the
+#: same formatter in MediaWiki).
+DATES = [
+    ("Y-m-d", "2023-05-01"),
+    ("j F Y", "2023-05-01T13:04:05Z"),
+    ("D, d M Y H:i:s", "2023-05-01T13:04:05Z"),
+    ("l jS \\o\\f F", "2024-02-29"),  # S is not a code here (English ordinals are not)
+    ('"Week" W, N, w, z, t, L', "2024-12-31"),
+    ("g:i a, h A, G", "2023-05-01T00:30:00Z"),
+    ("U", "2023-05-01T13:04:05Z"),
+    ("c", "20230501130405"),
+    ("y n j", "@86400"),
+]
+
+
+def test_format_date_writes_what_mediawiki_writes(lua_wiki):
+    from mw2sphinx.lua import dates
+
+    server, _, _ = lua_wiki
+    for fmt, when in DATES:
+        text = "{{#time:" + fmt + "|" + when + "}}"
+        expected = server.api(action="expandtemplates", text=text, prop="wikitext")
+        ours = dates.format_date(fmt, dates.parse_time(when))
+        assert ours == expected["expandtemplates"]["wikitext"], (fmt, when)

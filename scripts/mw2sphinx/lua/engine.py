@@ -28,6 +28,7 @@ from urllib.parse import quote
 
 from ..model import Wiki
 from ..titles import MODULE, Namespaces, Title
+from . import dates
 
 SCRIBUNTO = Path(os.environ.get("MW2SPHINX_SCRIBUNTO", "/usr/share/mediawiki/extensions/Scribunto"))
 LUALIB = SCRIBUNTO / "includes" / "engines" / "LuaCommon" / "lualib"
@@ -366,6 +367,7 @@ class PageEngine:
             "formatNum": lambda code, n, *a: _format_number(n, a),
             "parseFormattedNumber": lambda code, s: str(s).replace(",", ""),
             "convertPlural": lambda code, n, forms: _plural(n, forms),
+            "formatDate": lambda code, fmt, date=None, local=None: _format_date(fmt, date),
         }  # fmt: skip
 
     def _title_data(self, title: Title | None):
@@ -605,6 +607,13 @@ def _format_number(number, options) -> str:
     if value.is_integer():
         return f"{int(value):,}"
     return f"{value:,}"
+
+
+def _format_date(fmt, date) -> str:
+    try:
+        return dates.format_date(str(fmt), dates.parse_time(None if date is None else str(date)))
+    except dates.BadDate as error:
+        raise ScriptError(f"bad argument #2 to 'formatDate' ({error})") from None
 
 
 def _plural(number, forms) -> str:
