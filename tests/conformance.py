@@ -75,6 +75,29 @@ HARNESS_SERVER = "http://example.org"
 HARNESS_TITLE = "Parser test"
 HARNESS_CLOCK = "1970-01-01T00:02:03Z"
 
+#: The harness's interwiki table (ParserTestRunner::appendInterwikiSetup) and the prefixes
+#: in it that name the harness's own wiki ($wgLocalInterwikis).
+HARNESS_INTERWIKI: Mapping[str, str] = {
+    "local": "http://example.org/wiki/$1",
+    "project": "http://example.org/wiki/$1",
+    "wikipedia": "http://en.wikipedia.org/wiki/$1",
+    "meatball": "http://www.usemod.com/cgi-bin/mb.pl?$1",
+    "memoryalpha": "http://www.memory-alpha.org/en/index.php/$1",
+    "zh": "http://zh.wikipedia.org/wiki/$1",
+    "es": "http://es.wikipedia.org/wiki/$1",
+    "fr": "http://fr.wikipedia.org/wiki/$1",
+    "ru": "http://ru.wikipedia.org/wiki/$1",
+    "mi": "http://example.org/wiki/$1",
+    "mul": "http://wikisource.org/wiki/$1",
+    "en": "//en.wikipedia.org/wiki/$1",
+    "stats": "https://stats.wikimedia.org/$1",
+    "gerrit": "https://gerrit.wikimedia.org/$1",
+    "wikinvest": "https://meta.wikimedia.org/wiki/Interwiki_map/discontinued#Wikinvest",
+}
+HARNESS_LOCAL_INTERWIKI = ("local", "project", "mi")
+#: ... and its extra namespaces (one shadows an interwiki prefix, T53680).
+HARNESS_NAMESPACES = {100: "MemoryAlpha", 101: "MemoryAlpha talk"}
+
 #: The uploads ParserTestRunner::setupUploads() registers: name -> (width, height, bytes,
 #: MIME type). The runner gives the wiki files of these names, pixel sizes and byte sizes.
 UPLOADS: Mapping[str, tuple[int, int, int, str]] = {
@@ -396,6 +419,9 @@ def build_wiki(cases: list[tuple[str, Case]], articles: list[Article], media_dir
         main_page="Main Page",
         script_url=f"{HARNESS_SERVER}/index.php",
         clock=HARNESS_CLOCK,
+        namespaces={**t.DEFAULT_NAMESPACES, **HARNESS_NAMESPACES},
+        interwiki=HARNESS_INTERWIKI,
+        local_interwiki=HARNESS_LOCAL_INTERWIKI,
     )
     namespaces = t.Namespaces(site)
     # Each test file has its own articles in MediaWiki's harness; here they share one wiki.

@@ -151,3 +151,22 @@ def test_unknown_parser_function_keeps_every_argument() -> None:
     )
     assert result.placeholders == ["#foo:bar|FOO|b=c"]
     assert [w.kind for w in result.warnings] == ["parser-function"]
+
+
+def test_the_wikis_own_interwiki_table() -> None:
+    """A source's interwiki table replaces the converter's; local prefixes are this wiki."""
+    site = SiteInfo(
+        name="W",
+        interwiki={"meatball": "http://www.usemod.com/cgi-bin/mb.pl?$1", "fr": "http://fr.x/$1"},
+        local_interwiki=("local",),
+    )
+    namespaces = t.Namespaces(site)
+    meatball = namespaces.parse("meatball:Some Page#Here")
+    assert (meatball.interwiki, meatball.text) == ("meatball", "Some Page")
+    assert namespaces.interwiki_url("meatball", "Some Page") == (
+        "http://www.usemod.com/cgi-bin/mb.pl?Some_Page"
+    )
+    assert namespaces.parse("w:Foo").interwiki == ""  # not in this wiki's table
+    assert namespaces.parse("local:Foo bar#S") == namespaces.parse("Foo bar#S")
+    assert namespaces.languages == {"fr"}
+    assert t.Namespaces(SiteInfo(name="Wiki")).parse("w:Foo").interwiki == "w"

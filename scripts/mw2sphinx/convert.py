@@ -389,7 +389,7 @@ class _Extraction:
             sort_key = str(node.text).strip() if node.text is not None else ""
             self.categories.append((parsed.full, sort_key))
             return ""
-        if parsed.interwiki in t.LANGUAGES:
+        if parsed.interwiki in self.namespaces.languages:
             self.languages.append(parsed.full)  # an interlanguage link: beside the page
             return ""
         if parsed.namespace == t.FILE and not parsed.interwiki:
@@ -696,7 +696,7 @@ class _Context(PageContext):
             self.warn(Kind.LINK, f"link to {target!r} is not a valid title", target)
             return Resolved("text")
         if parsed.interwiki:
-            url = t.interwiki_url(parsed.interwiki, parsed.text, parsed.fragment)
+            url = index.namespaces.interwiki_url(parsed.interwiki, parsed.text, parsed.fragment)
             return Resolved("external", url)
         if not parsed.text:  # [[#Section]]
             parsed = dataclasses.replace(

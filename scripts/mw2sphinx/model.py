@@ -28,6 +28,13 @@ class SiteInfo:
     #: ``{{localurl:…|query}}`` and the like; "" where the source does not say (then it is
     #: guessed from ``article_url``).
     script_url: str = ""
+    #: the wiki's interwiki table (``meta=siteinfo&siprop=interwikimap``): prefix -> URL with
+    #: ``$1`` for the title; ``None`` means the converter's own (Wikimedia's and Miraheze's
+    #: usual prefixes and the language codes).
+    interwiki: Mapping[str, str] | None = None
+    #: the prefixes of that table that name this wiki itself ($wgLocalInterwikis): a link
+    #: with one is a link to the wiki's own page.
+    local_interwiki: tuple[str, ...] = ()
     #: the moment ``{{CURRENTYEAR}}``, ``{{LOCALTIME}}`` and the other clock variables read
     #: (ISO 8601, UTC); "" means the moment of the conversion.
     clock: str = ""

@@ -147,6 +147,15 @@ class Namespaces:
 
     def __init__(self, site: SiteInfo):
         self.names = dict(site.namespaces or DEFAULT_NAMESPACES)
+        if site.interwiki is None:
+            self.interwiki: Mapping[str, str] = INTERWIKI
+            #: the prefixes that make [[xx:Page]] an interlanguage link.
+            self.languages: frozenset[str] = LANGUAGES
+        else:
+            self.interwiki = {k.lower(): v for k, v in site.interwiki.items()}
+            self.languages = frozenset(p for p in self.interwiki if p in LANGUAGES)
+        self.local_interwiki = frozenset(p.lower() for p in site.local_interwiki)
+        self._default_interwiki = site.interwiki is None
         self.names.setdefault(PROJECT, site.name)
         self.case = site.case
         self._by_key: dict[str, int] = {}
@@ -180,8 +189,10 @@ class Namespaces:
             number = self.lookup(prefix.strip())
             if number is not None:
                 namespace, text = number, rest.strip()
-            elif prefix.strip().lower() in INTERWIKI or prefix.strip().lower() in LANGUAGES:
-                interwiki, text = prefix.strip().lower(), rest.strip()
+            elif (key := prefix.strip().lower()) in self.local_interwiki:  # this wiki's own
+                return self.parse(rest + (f"#{fragment}" if fragment else ""))
+            elif key in self.interwiki or key in self.languages:
+                interwiki, text = key, rest.strip()
         if not text and not interwiki:
             if fragment and not forced:
                 return Title(MAIN, "", fragment)  # a link within the page
@@ -194,6 +205,12 @@ class Namespaces:
             text = self.fix_case(text)
         prefix_name = "" if interwiki else self.names.get(namespace, "")
         return Title(namespace, text, fragment, interwiki, prefix_name)
+
+    def interwiki_url(self, prefix: str, text: str, fragment: str = "") -> str:
+        """The URL of an interwiki link, by the wiki's own table where the source gave one."""
+        if self._default_interwiki or prefix not in self.interwiki:
+            return interwiki_url(prefix, text, fragment)
+        return self.interwiki[prefix].replace("$1", url_title(text, fragment))
 
     def fix_case(self, text: str) -> str:
         if self.case == "first-letter" and text:
