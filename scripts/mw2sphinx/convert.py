@@ -224,6 +224,27 @@ def quote_line(line: str) -> tuple[str, bool]:
     return "".join(out), bool(state)
 
 
+# Parser::handleHeadings: the most "=" (up to six) a line starts and ends with
+_HEADING = re.compile(r"^(={1,6})(.+)\1\s*$")
+
+
+def heading_line(line: str) -> str:
+    """A line as MediaWiki reads headings: a heading's level is the most ``=`` (at most
+    six) it starts and ends with, and the other ``=`` are its text (``=foo==`` is "foo="
+    at level 1); a line that only starts with ``=`` is text. Written so pandoc reads it so."""
+    if not line.startswith("="):
+        return line
+    match = _HEADING.match(line)
+    if match is None:
+        return "&#61;" + line[1:]
+    marks, text = match.group(1), match.group(2)
+    inner = text.strip("=")
+    if not inner:
+        return marks + "&#61;" * len(text) + marks
+    lead, trail = len(text) - len(text.lstrip("=")), len(text) - len(text.rstrip("="))
+    return marks + "&#61;" * lead + inner + "&#61;" * trail + marks
+
+
 def do_quotes(text: str) -> tuple[str, list[int]]:
     """Bold and italics as MediaWiki reads them, line by line, written as ``<b>``/``<i>``
     tags (pandoc reads runs of apostrophes its own way). Lines that start with a space are
@@ -238,6 +259,7 @@ def do_quotes(text: str) -> tuple[str, list[int]]:
     unclosed: list[int] = []
     line_number = 1
     for number, line in enumerate(lines):
+        line = lines[number] = heading_line(line)
         if "''" in line and not line.startswith(" "):
             lines[number], left_open = quote_line(line)
             if left_open:
@@ -445,7 +467,8 @@ def _list_defined_refs(code: Wikicode) -> set[int]:
 
 def prepare_page(text: str, *, title: t.Title, namespaces: t.Namespaces) -> Prepared:
     """Replace refs, reference lists and category links by markers (a pure function)."""
-    balanced, unbalanced_lines = do_quotes(text)
+    # MediaWiki strips NUL characters (and the quotes pass uses them as its own markers)
+    balanced, unbalanced_lines = do_quotes(text.replace("\x00", ""))
     balanced, nested = nested_refs(balanced)
     balanced, urls = mark_external_links(balanced)
     code = mwparserfromhell.parse(rewrite_tags(balanced), skip_style_tags=True)
@@ -475,14 +498,18 @@ def prepare_page(text: str, *, title: t.Title, namespaces: t.Namespaces) -> Prep
     return prepared
 
 
+# a table in a caption starts and ends at a line's start
+_OPTION_TOKEN = re.compile(r"\[\[|\]\]|\{\{|\}\}|(?:^|\n)[ \t]*(?:\{\||\|\})|\|")
+
+
 def split_options(text: str) -> list[str]:
-    """Split at the ``|`` that are not inside a nested link or template."""
+    """Split at the ``|`` that are not inside a nested link, template or table."""
     options, depth, start = [], 0, 0
-    for match in re.finditer(r"\[\[|\]\]|\{\{|\}\}|\|", text):
-        token = match.group(0)
-        if token in {"[[", "{{"}:
+    for match in _OPTION_TOKEN.finditer(text):
+        token = match.group(0).strip()
+        if token in {"[[", "{{", "{|"}:
             depth += 1
-        elif token in {"]]", "}}"}:
+        elif token in {"]]", "}}", "|}"}:
             depth = max(depth - 1, 0)
         elif depth == 0:
             options.append(text[start : match.start()])

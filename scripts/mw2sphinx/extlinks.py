@@ -68,9 +68,9 @@ def _outside(pattern: re.Pattern[str], text: str, replace, skip_re: re.Pattern[s
 
 
 def free_url_end(url: str) -> int:
-    """Where a free URL ends: trailing punctuation is text (``)`` too, unless the URL has a
-    ``(``), but not the ``;`` of an entity (``makeFreeExternalLink``)."""
-    separators = ",;.:!?" + ("" if "(" in url else ")")
+    """Where a free URL ends: trailing punctuation (and backslashes) is text, ``)`` too
+    unless the URL has a ``(``, but not the ``;`` of an entity (``makeFreeExternalLink``)."""
+    separators = ",;\\.:!?" + ("" if "(" in url else ")")
     end = len(url)
     while end and url[end - 1] in separators:
         end -= 1

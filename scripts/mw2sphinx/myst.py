@@ -811,6 +811,10 @@ class MystWriter:
         self.nesting += 1
         caption = self.blocks(image.caption).strip()
         self.nesting -= 1
+        if caption and image.caption[0]["t"] not in {"Para", "Plain"}:
+            # docutils takes a figure's first block for its caption, and wants a paragraph:
+            # a caption that starts with a table or a list is all legend, under an empty one
+            caption = "&nbsp;\n\n" + caption
         options = []
         alt = self.literal(use.alt or plain_text(_caption_text(image.caption)))[0]
         if alt:
