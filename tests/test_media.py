@@ -20,6 +20,7 @@ import pytest
 from bs4 import BeautifulSoup
 from mediawiki import MediaWiki, available
 from proxy import Fault, Proxy
+from test_browser import browser  # noqa: F401 (the fixture: Debian's Chromium)
 from wikis import convert
 
 PIL = pytest.importorskip("PIL.Image", reason="Pillow is in requirements.txt")
@@ -39,6 +40,20 @@ PAGES = {
         "Inline [[File:Dots.gif|frameless|link=Main Page|alt=Three dots]] in text, and "
         "[[Media:Red box.png|the original file]].\n\n"
         "[[File:Never uploaded.png|thumb|Not there]]\n"
+    ),
+    "Layout": (
+        '<gallery caption="Three files" widths=120 heights=100>\n'
+        "File:Red box.png|The red box\n"
+        "File:Blue circle.svg|alt=A circle|The blue circle\n"
+        "File:Dots.gif|Dots\n"
+        "</gallery>\n\n"
+        '<gallery mode="packed" heights=60>\nFile:Red box.png\nFile:Dots.gif\n</gallery>\n\n'
+        '<div class="mw-collapsible mw-collapsed">\nMore about boxes\n'
+        '<div class="mw-collapsible-content">\nHidden text about boxes.\n</div>\n</div>\n\n'
+        '{| class="wikitable mw-collapsible"\n|+ Sizes\n! File !! Width\n|-\n'
+        "| Red box || 640\n|}\n\n"
+        "<tabber>\nFirst=Text of the first tab.\n|-|\nSecond=Text of the second tab.\n"
+        "</tabber>\n"
     ),
     "Faults": "".join(
         f"[[File:{name}.png|thumb|Caption of {name}]]\n\n"
@@ -144,7 +159,7 @@ def test_images_the_pages_use_are_downloaded_from_the_upload_host(converted):
     red_box = re.search(r"```+\{figure\} /media/Red_box\.png\n(.*?)```", page, re.DOTALL)
     assert red_box, page
     # upright: 0.75 of MediaWiki's 300 px thumbnail, rounded to tens as it does
-    assert ":alt: A red box" in red_box.group(1) and ":width: 230px" in red_box.group(1)
+    assert ':alt: "A red box"' in red_box.group(1) and ":width: 230px" in red_box.group(1)
     assert "*red* box, see [the main page](#wiki-index)" in red_box.group(1)
     circle = re.search(r"```+\{figure\} /media/Blue_circle\.svg\n(.*?)```", page, re.DOTALL)
     assert circle and ":width: 200px" in circle.group(1) and ":align: left" in circle.group(1)
@@ -197,12 +212,18 @@ def test_a_second_conversion_downloads_only_what_changed(wiki, converted):
     assert (dest / "media" / "Red_box.png").read_bytes() == (changed / "Red_box.png").read_bytes()
 
 
-def test_the_site_shows_every_image_with_its_caption_and_alt_text(converted, tmp_path):
+@pytest.fixture(scope="module")
+def html_site(converted, tmp_path_factory) -> Path:
+    """The HTML site of the first conversion (-W -n: no warnings)."""
     from wikis import sphinx_build
 
-    dest = converted[0]
-    warnings, out = sphinx_build(dest, tmp_path / "html")
+    warnings, out = sphinx_build(converted[4], tmp_path_factory.mktemp("html"))
     assert warnings == ""
+    return out
+
+
+def test_the_site_shows_every_image_with_its_caption_and_alt_text(html_site):
+    out = html_site
     soup = BeautifulSoup((out / "pages" / "Pictures.html").read_text("utf-8"), "html.parser")
     images = {Path(img["src"]).name: img for img in soup.select("article img")}
     assert set(images) == {"Red_box.png", "Blue_circle.svg", "Dots.gif"}
@@ -252,6 +273,11 @@ def test_the_pdf_shows_every_image_with_its_caption(books):
     )
     assert "A red box, see the main page" in text and "A blue circle" in text
     assert "File:Gone.png Caption of Gone" in text
+    # the gallery as a table of its files, captions under them; the dropdowns and tabs open
+    gallery = re.search(r"Three files(.*?)\\end\{longtable\}", tex, re.DOTALL)
+    assert gallery and gallery.group(1).count("sphinxincludegraphics") == 3, tex
+    for caption in ("The blue circle", "Hidden text about boxes", "Text of the second tab"):
+        assert caption in text
 
 
 def test_the_epub_shows_every_image_with_its_caption_and_alt_text(books):
@@ -270,3 +296,137 @@ def test_the_epub_shows_every_image_with_its_caption_and_alt_text(books):
     alts = {Path(img["src"]).name: img.get("alt") for img in soup.select("img")}
     assert alts["Red_box.png"] == "A red box" and alts["Dots.gif"] == "Three dots"
     assert "A blue circle" in soup.get_text()
+    (layout,) = [n for n in archive.namelist() if n.endswith("Layout.xhtml")]
+    soup = BeautifulSoup(archive.read(layout).decode(), "html.parser")
+    first = soup.select("table.wiki-gallery-table")[0]
+    assert [img["alt"] for img in first.select("img")] == ["The red box", "A circle", "Dots"]
+    # dropdowns open for good: their title a heading, their content shown
+    assert not soup.select("details")
+    static = soup.select(".wiki-collapsible-static")
+    assert [_text(d.select_one(".rubric")) for d in static] == ["More about boxes", "Sizes"]
+    assert "Hidden text about boxes." in _text(static[0])
+    assert not soup.select(".sd-tab-set input") and "Text of the second tab." in soup.get_text()
+
+
+def _text(node) -> str:
+    return " ".join(node.get_text().split())
+
+
+def test_a_gallery_is_a_grid_of_cards_a_collapsible_a_dropdown_a_tabber_tabs(html_site):
+    soup = BeautifulSoup((html_site / "pages" / "Layout.html").read_text("utf-8"), "html.parser")
+    grids = soup.select(".wiki-gallery")
+    assert [g.select_one(".sd-row") is not None for g in grids] == [True, True]
+    first, packed = grids
+    cards = first.select(".sd-card")
+    assert [Path(card.img["src"]).name for card in cards] == [
+        "Red_box.png", "Blue_circle.svg", "Dots.gif"
+    ]  # fmt: skip
+    assert [card.img["alt"] for card in cards] == ["The red box", "A circle", "Dots"]
+    assert [_text(card) for card in cards] == ["The red box", "The blue circle", "Dots"]
+    # widths=120 heights=100: each file fits the box, none is enlarged (Dots is 90 wide)
+    styles = [card.img["style"] for card in cards]
+    assert styles == ["width: 120px;", "width: 120px;", "width: 90px;"]
+    assert _text(first.find_previous("p")) == "Three files"
+    # packed: one height (60), each file as wide as that makes it
+    assert "wiki-gallery-packed" in packed["class"]
+    assert [img["style"] for img in packed.select("img")] == ["width: 80px;", "width: 90px;"]
+    (collapsed, table) = soup.select("details.wiki-collapsible")
+    assert not collapsed.has_attr("open") and _text(collapsed.summary) == "More about boxes"
+    assert "Hidden text about boxes." in _text(collapsed)
+    assert table.has_attr("open") and _text(table.summary) == "Sizes" and table.select("table")
+    (tabs,) = soup.select(".sd-tab-set")
+    assert [_text(label) for label in tabs.select("label")] == ["First", "Second"]
+    assert "Text of the second tab." in _text(tabs)
+
+
+# --- in a browser --------------------------------------------------------------------------
+
+PHONE = {"width": 375, "height": 800}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture(scope="module")
+def served(html_site):
+    import functools
+    import http.server
+    import threading
+
+    from test_browser import _QuietHandler
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(html_site))
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/pages/Layout.html"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def _open(chromium, url: str, viewport: dict):
+    context = chromium.new_context(viewport=viewport, color_scheme="light")
+    page = context.new_page()
+    failed: list[str] = []
+    page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.status} {r.url}"))
+    page.goto(url)
+    page.wait_for_load_state("load")
+    return context, page, failed
+
+
+def _rows(page) -> list[int]:
+    tops = page.eval_on_selector_all(
+        ".wiki-gallery >> nth=0 >> .sd-card",
+        "cards => cards.map(c => c.getBoundingClientRect().top)",
+    )
+    return sorted({round(top) for top in tops})
+
+
+@pytest.mark.slow
+def test_a_gallery_is_a_responsive_grid_on_a_phone_and_a_desktop(browser, served):  # noqa: F811
+    from test_browser import ARTIFACTS
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    rows = {}
+    for name, viewport in {"phone": PHONE, "desktop": DESKTOP}.items():
+        context, page, failed = _open(browser, served, viewport)
+        try:
+            assert failed == []
+            loaded = page.eval_on_selector_all(
+                ".wiki-gallery img", "imgs => imgs.map(i => i.complete && i.naturalWidth > 0)"
+            )
+            assert loaded and all(loaded)  # every picture arrived
+            rows[name] = _rows(page)
+            page.locator(".wiki-gallery").first.scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / f"gallery-{name}.png"), full_page=True)
+        finally:
+            context.close()
+    # three cards: two a row on a phone (two rows), all on one row on a desktop
+    assert len(rows["phone"]) == 2 and len(rows["desktop"]) == 1, rows
+
+
+@pytest.mark.slow
+def test_a_collapsed_block_opens_and_closes(browser, served):  # noqa: F811
+    from test_browser import ARTIFACTS
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    context, page, _ = _open(browser, served, DESKTOP)
+    try:
+        hidden = page.get_by_text("Hidden text about boxes.")
+        summary = page.locator("details.wiki-collapsible summary").first
+        assert not hidden.is_visible()
+        summary.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "dropdown-closed.png"))
+        summary.click()
+        hidden.wait_for(state="visible")
+        page.screenshot(path=str(ARTIFACTS / "dropdown-open.png"))
+        summary.click()
+        hidden.wait_for(state="hidden")
+        # a tab set switches tabs
+        page.get_by_text("Second", exact=True).click()
+        page.get_by_text("Text of the second tab.").wait_for(state="visible")
+        assert not page.get_by_text("Text of the first tab.").is_visible()
+    finally:
+        context.close()

@@ -23,9 +23,13 @@ from . import titles as t
 from .expand import Expansion, expand_page
 from .extlinks import mark_external_links
 from .files import FileUse, display_width, measured, media_paths, parse_options
+from .layout import Box, Gallery, extract_boxes, extract_galleries
 from .model import Wiki, WikiFile
 from .myst import (
+    BlockPiece,
+    GalleryBlock,
     Image,
+    LayoutBlock,
     MystWriter,
     PageContext,
     Resolved,
@@ -73,6 +77,10 @@ class Prepared:
     file_links: list[str] = dataclasses.field(default_factory=list)
     #: the external links' URLs, by marker number (extlinks.mark_external_links).
     urls: list[str] = dataclasses.field(default_factory=list)
+    #: <gallery>s (their files are among ``images``), by marker number.
+    galleries: list[Gallery] = dataclasses.field(default_factory=list)
+    #: collapsible blocks and tab sets, by marker number; their parts are read like refs.
+    boxes: list[Box] = dataclasses.field(default_factory=list)
 
     @functools.cached_property
     def _numbers(self) -> dict[tuple[str, str], int]:
@@ -100,7 +108,6 @@ _BLOCK_MATH = re.compile(
     r"<math\b[^>]*\bdisplay\s*=\s*[\"']?block[\"']?[^>]*>(.*?)</math\s*>[ \t]*",
     re.IGNORECASE | re.DOTALL,
 )
-_GALLERY = re.compile(r"<gallery\b[^>]*>(.*?)</gallery\s*>", re.IGNORECASE | re.DOTALL)
 # A <ref> whose attributes MediaWiki reads but mwparserfromhell does not (name"x", name=x y).
 _LOOSE_NAME = re.compile(r"\bname\s*=?\s*[\"']?([^\"'>/]+)", re.IGNORECASE)
 _LOOSE_REF = re.compile(
@@ -114,19 +121,6 @@ def _poem(match: re.Match[str]) -> str:
     lines = match.group(1).strip("\n").split("\n")
     kept = [re.sub(r"^ +", lambda m: "&nbsp;" * len(m.group(0)), line) for line in lines]
     return "<br />\n".join(kept)
-
-
-def _gallery(match: re.Match[str]) -> str:
-    images = []
-    for line in match.group(1).splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        name, _, caption = line.partition("|")
-        if ":" not in name:
-            name = "File:" + name
-        images.append(f"[[{name}|thumb|{caption}]]" if caption else f"[[{name}|thumb]]")
-    return "\n\n" + "\n\n".join(images) + "\n\n"
 
 
 # Text MediaWiki takes out before it reads quotes: nowiki, pre, math, code blocks, comments,
@@ -309,7 +303,7 @@ def rewrite_tags(text: str) -> str:
     text = _POEM.sub(_poem, text)
     text = _INLINE_HIGHLIGHT.sub(lambda m: "<code>" + _html_escape(m.group(4)) + "</code>", text)
     text = _BLOCK_MATH.sub(lambda m: "\n:<math>" + m.group(1) + "</math>\n", text)
-    return _GALLERY.sub(_gallery, text)
+    return text
 
 
 def _html_escape(text: str) -> str:
@@ -471,8 +465,14 @@ def prepare_page(text: str, *, title: t.Title, namespaces: t.Namespaces) -> Prep
     balanced, unbalanced_lines = do_quotes(text.replace("\x00", ""))
     balanced, nested = nested_refs(balanced)
     balanced, urls = mark_external_links(balanced)
-    code = mwparserfromhell.parse(rewrite_tags(balanced), skip_style_tags=True)
     parts = _Extraction(text, title, namespaces)
+    balanced, galleries = extract_galleries(
+        balanced,
+        namespaces=namespaces,
+        images=parts.images,
+        warn=lambda message, needle: parts.warn(message, needle, Kind.LAYOUT),
+    )
+    code = mwparserfromhell.parse(rewrite_tags(balanced), skip_style_tags=True)
     if nested:
         message = f"{nested} <ref> tag(s) inside a <ref> or closing none, shown as text"
         parts.warn(message, "<ref")
@@ -493,8 +493,9 @@ def prepare_page(text: str, *, title: t.Title, namespaces: t.Namespaces) -> Prep
             _replace(code, node, value)
     body = _LOOSE_REF.sub(parts.cite_loose, str(code)) + parts.list_the_rest()
     parts.warn_uncited()
-    prepared = parts.prepared(body)
-    prepared.urls = urls
+    boxes: list[Box] = []
+    prepared = parts.prepared(extract_boxes(body, boxes))
+    prepared.urls, prepared.galleries, prepared.boxes = urls, galleries, boxes
     return prepared
 
 
@@ -613,12 +614,14 @@ class _Context(PageContext):
         heading_labels: list[str | None],
         ref_blocks: dict[tuple[str, str], Blocks],
         captions: dict[int, Blocks] | None = None,
+        box_blocks: dict[tuple[int, int], Blocks] | None = None,
     ):
         self.page, self.title, self.index = page, title, index
         self.prepared, self.expansion = prepared, expansion
         self.labels = heading_labels
         self.ref_blocks = ref_blocks
         self.captions = captions or {}
+        self.box_blocks = box_blocks or {}
         self._images: dict[int, Image] = {}
         self.links: set[str] = set()
         self.red_links: set[str] = set()
@@ -644,17 +647,39 @@ class _Context(PageContext):
 
     def has_block_marker(self, text: str) -> bool:
         return any(
-            match.group(1) == "LIST" or self._figure(int(match.group(2)))
+            match.group(1) in {"LIST", "GAL", "BOX"} or self._figure(int(match.group(2)))
             for match in BLOCK_MARKER_RE.finditer(text)
         )
 
-    def split_block_markers(self, text: str) -> list[str | int | Image]:
-        pieces: list[str | int | Image] = []
+    def _gallery(self, number: int) -> GalleryBlock | None:
+        if number >= len(self.prepared.galleries):
+            return None
+        gallery = self.prepared.galleries[number]
+        images = [self.image(n) for n in gallery.images]
+        return GalleryBlock(gallery, [i for i in images if i is not None])
+
+    def _box(self, number: int) -> LayoutBlock | None:
+        if number >= len(self.prepared.boxes):
+            return None
+        box = self.prepared.boxes[number]
+        parts = [
+            (label, self.box_blocks.get((number, part), []))
+            for part, (label, _) in enumerate(box.parts)
+        ]
+        return LayoutBlock(box.kind, box.title, box.open, parts)
+
+    def split_block_markers(self, text: str) -> list[BlockPiece]:
+        pieces: list[BlockPiece] = []
         last = 0
         for match in BLOCK_MARKER_RE.finditer(text):
             number = int(match.group(2))
+            piece: BlockPiece | None
             if match.group(1) == "LIST" and number < len(self.prepared.lists):
-                piece: int | Image | None = number
+                piece = number
+            elif match.group(1) == "GAL":
+                piece = self._gallery(number)
+            elif match.group(1) == "BOX":
+                piece = self._box(number)
             else:
                 piece = self._figure(number)
             if piece is None:
@@ -898,6 +923,8 @@ class _Read:
     captions: dict[str, dict[int, Blocks]]
     recovered: set[str]
     errors: dict[str, list[WikiWarning]]
+    #: the parts of collapsible blocks and tab sets, by page and (box, part).
+    boxes: dict[str, dict[tuple[int, int], Blocks]] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -907,6 +934,7 @@ class _Fragment:
     page: str
     ref: tuple[str, str] | None = None
     caption: int | None = None
+    box: tuple[int, int] | None = None  # (box, part)
 
 
 def _fragments(prepared: dict[str, Prepared]) -> tuple[list[str], list[_Fragment]]:
@@ -922,6 +950,10 @@ def _fragments(prepared: dict[str, Prepared]) -> tuple[list[str], list[_Fragment
             if image.caption:
                 texts.append(image.caption)
                 where.append(_Fragment(name, caption=number))
+        for number, box in enumerate(prep.boxes):
+            for part, (_label, wikitext) in enumerate(box.parts):
+                texts.append(wikitext)
+                where.append(_Fragment(name, box=(number, part)))
     return texts, where
 
 
@@ -939,7 +971,7 @@ def read_pages(
     results = parse_fragments(
         texts,
         done=lambda indices: reading.add(
-            sum(where[i].ref is None and where[i].caption is None for i in indices)
+            sum(where[i] == _Fragment(where[i].page) for i in indices)
         ),
         cache=cache,
     )
@@ -958,6 +990,8 @@ def read_pages(
             read.ref_blocks[name][piece.ref] = blocks
         elif piece.caption is not None:
             read.captions[name][piece.caption] = blocks
+        elif piece.box is not None:
+            read.boxes.setdefault(name, {})[piece.box] = blocks
         else:
             read.bodies[name] = blocks
     return read
@@ -1069,6 +1103,7 @@ def write_page(
         [index.sections[name][a] for a in anchors],
         read.ref_blocks[name],
         read.captions[name],
+        read.boxes.get(name, {}),
     )
     recovered = name in read.recovered
     try:

@@ -88,7 +88,8 @@ def parse_options(title: str, options: list[str]) -> FileUse:
 def display_width(use: FileUse, width: int | None = None, height: int | None = None) -> int | None:
     """How wide MediaWiki shows a file (px), given its own ``width`` and ``height`` when
     known; ``None``: as wide as it is. A thumbnail is never wider than the file (but a
-    drawing scales); a frame always shows the file whole."""
+    drawing scales); a frame always shows the file whole. (A gallery's files have the
+    format ``gallery`` and the gallery's box as their size.)"""
     if use.format == "frame":
         return width
     shown = use.width
@@ -100,7 +101,7 @@ def display_width(use: FileUse, width: int | None = None, height: int | None = N
         # PHP's round(…, -1): to tens, halves away from zero
         shown = int(THUMB_WIDTH * use.upright / 10 + 0.5) * 10 if use.upright else THUMB_WIDTH
     scalable = PurePosixPath(use.title).suffix.lower() == ".svg"
-    if shown and width and shown > width and use.format in {"thumb", "frameless"}:
+    if shown and width and shown > width and use.format in {"thumb", "frameless", "gallery"}:
         return shown if scalable else width
     return shown or width
 

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from .files import FileUse
+from .layout import Gallery
 from .pandoc_ast import Blocks, Content, Inline, Inlines, Node, text_node
 from .report import Kind
 from .vocabulary import ALLOWED_TAGS
@@ -204,6 +205,29 @@ class Image:
     width: int | None = None  # px, as MediaWiki shows it; None: as wide as it is
 
 
+@dataclasses.dataclass(frozen=True)
+class GalleryBlock:
+    """A ``<gallery>``, ready to write: its options and its files."""
+
+    gallery: Gallery
+    images: list[Image]
+
+
+@dataclasses.dataclass(frozen=True)
+class LayoutBlock:
+    """A dropdown or a tab set: (label, pandoc blocks) a part."""
+
+    kind: str  # "dropdown" or "tabs"
+    title: str
+    open: bool
+    parts: list[tuple[str, Blocks]]
+
+
+#: What stands as a block in a paragraph's text: a <references /> list (its number), a
+#: figure, a gallery, a dropdown or tab set, or the text between them.
+BlockPiece = str | int | Image | GalleryBlock | LayoutBlock
+
+
 class PageContext:
     """The page-specific answers the writer asks for; the convert stage fills it in."""
 
@@ -220,9 +244,9 @@ class PageContext:
     def has_block_marker(self, text: str) -> bool:  # pragma: no cover
         raise NotImplementedError
 
-    def split_block_markers(self, text: str) -> list[str | int | Image]:  # pragma: no cover
-        """Text with what stands in it as a block: <references /> lists (their numbers) and
-        figures."""
+    def split_block_markers(self, text: str) -> list[BlockPiece]:  # pragma: no cover
+        """Text with what stands in it as a block: <references /> lists (their numbers),
+        figures, galleries, dropdowns and tab sets."""
         raise NotImplementedError
 
     def footnotes(self, list_number: int) -> list[tuple[str, Blocks]]:  # pragma: no cover
@@ -375,6 +399,12 @@ class MystWriter:
                     elif isinstance(piece, Image):
                         flush()
                         out.append(self.figure(piece))
+                    elif isinstance(piece, GalleryBlock):
+                        flush()
+                        out.append(self.gallery(piece))
+                    elif isinstance(piece, LayoutBlock):
+                        flush()
+                        out.append(self.layout(piece))
                     elif piece:
                         run.append({"t": "Str", "c": piece})
             else:
@@ -831,6 +861,89 @@ class MystWriter:
         fence = code_fence(body)
         return f"{fence}{{figure}} /{image.path}\n{body}\n{fence}"
 
+    # sphinx-design: galleries, dropdowns, tab sets
+
+    def _inner(self, blocks: Blocks) -> str:
+        """Blocks inside a directive: headings are bold text there, and not the page's."""
+        self.nesting += 1
+        count = self.heading_count
+        try:
+            return self.blocks(blocks).strip()
+        finally:
+            self.nesting -= 1
+            self.heading_count = count
+
+    def _card(self, image: Image, gallery: Gallery) -> str:
+        use = image.use
+        caption = self._inner(image.caption)
+        below = f"\n\n{caption}" if caption else ""
+        if image.path is None:  # MediaWiki's gallery box: the file's name, the caption below
+            return f"[{escape(use.title)}]{{.wiki-redlink .wiki-missing-file}}" + below
+        if not use.is_image:
+            return self.inline_image(image) + below
+        alt = self.literal(use.alt or plain_text(_caption_text(image.caption)))[0]
+        options = [f":alt: {option_value(alt or use.title.split(':', 1)[-1])}"]
+        if gallery.mode == "slideshow":
+            pass  # one file a row, as large as it is (or as the page is wide)
+        elif image.width:
+            options.append(f":width: {image.width}px")
+        else:
+            options.append(f":height: {gallery.heights}px")
+        options.append(":align: center")
+        if image.link and safe_url(image.link):
+            options.append(f":target: {url_destination(image.link)}")
+        body = "\n".join(options)
+        fence = code_fence(body)
+        return f"{fence}{{image}} /{image.path}\n{body}\n{fence}" + below
+
+    def gallery(self, block: GalleryBlock) -> str:
+        """A grid of cards, one a file, its caption below: the gallery's columns on a wide
+        screen (``perrow``, else as many as fit), fewer on a narrow one."""
+        gallery = block.gallery
+        if gallery.mode == "slideshow":
+            columns = "1"
+        elif gallery.perrow:
+            n = min(gallery.perrow, 12)
+            columns = f"{min(n, 2)} {min(n, 3)} {n} {n}"
+        else:
+            columns = "2 3 4 5"
+        caption = "{.wiki-gallery-caption}\n" + escape(gallery.caption) if gallery.caption else ""
+        if not block.images:  # MediaWiki shows an empty gallery as nothing but its caption
+            return caption
+        cards = []
+        for image in block.images:
+            body = self._card(image, gallery)
+            fence = code_fence(body)
+            cards.append(
+                f"{fence}{{grid-item-card}}\n:class-card: wiki-gallery-item\n\n{body}\n{fence}"
+            )
+        inner = "\n\n".join(cards)
+        fence = code_fence(inner)
+        classes = f"wiki-gallery wiki-gallery-{gallery.mode}"
+        options = f":gutter: 2\n:class-container: {classes}\n"
+        grid = f"{fence}{{grid}} {columns}\n{options}\n{inner}\n{fence}"
+        return caption + "\n\n" + grid if caption else grid
+
+    def layout(self, block: LayoutBlock) -> str:
+        # A ref or file in a title cannot stand there: it follows, at the start of the body.
+        if block.kind == "tabs":
+            items = []
+            for label, blocks in block.parts:
+                text, after = self.literal(label)
+                body = (after + "\n\n" if after else "") + self._inner(blocks)
+                body = body.strip() or escape("(empty)")
+                fence = code_fence(body)
+                items.append(f"{fence}{{tab-item}} {_directive_title(text)}\n\n{body}\n{fence}")
+            inner = "\n\n".join(items)
+            fence = code_fence(inner)
+            return f"{fence}{{tab-set}}\n:class: wiki-tabs\n\n{inner}\n{fence}"
+        text, after = self.literal(block.title)
+        body = "\n\n".join([after, *(self._inner(blocks) for _label, blocks in block.parts)])
+        body = body.strip() or escape("(empty)")
+        options = ":class-container: wiki-collapsible\n" + (":open:\n" if block.open else "")
+        fence = code_fence(body)
+        return f"{fence}{{dropdown}} {_directive_title(text)}\n{options}\n{body}\n{fence}"
+
     def note(self, blocks: Blocks) -> str:
         self.ctx.warn(Kind.REF, "a footnote that is not a <ref> was kept inline")
         return (
@@ -942,3 +1055,8 @@ def _trim(inlines: Inlines) -> Inlines:
 
 def _caption_text(blocks: Blocks) -> Inlines:
     return [n for b in blocks if b["t"] in {"Plain", "Para"} for n in b["c"]]
+
+
+def _directive_title(text: str) -> str:
+    """Wiki text as a directive's one-line title (read as inline MyST): escaped."""
+    return escape(" ".join(text.split())) or escape("(untitled)")

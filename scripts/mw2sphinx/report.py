@@ -39,6 +39,7 @@ class Kind(enum.StrEnum):
     LICENCE = "licence"
     EXPANSION = "expansion"
     LUA = "lua"
+    LAYOUT = "layout"
 
     @property
     def meaning(self) -> str:
@@ -70,6 +71,7 @@ EXPANSION_PLACES = {
     "wiki": "by the wiki",
     "wiki-cache": "by the wiki in an earlier run",
     "lua": "with Lua modules here",
+    Kind.LAYOUT: "a gallery, collapsible block or tab set that is malformed; shown as read",
 }
 
 

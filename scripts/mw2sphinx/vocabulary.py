@@ -22,9 +22,13 @@ LIST_MARKER = _PREFIX + "LIST{}Q"
 #: an external link's URL (extlinks.py), by its number in the page's URLs
 URL_MARKER = _PREFIX + "URL{}Q"
 URL_MARKER_RE = re.compile(_PREFIX + r"URL(\d+)Q")
+#: a <gallery> (layout.py), by its number in the page's galleries
+GALLERY_MARKER = _PREFIX + "GAL{}Q"
+#: a collapsible block or tab set (layout.py), by its number in the page's boxes
+BOX_MARKER = _PREFIX + "BOX{}Q"
 #: the markers that stand inline, and those that stand for a block of their own
 INLINE_MARKER_RE = re.compile(_PREFIX + r"(REF|TPL|IMG|URL)(\d+)Q")
-BLOCK_MARKER_RE = re.compile(_PREFIX + r"(LIST|IMG)(\d+)Q")
+BLOCK_MARKER_RE = re.compile(_PREFIX + r"(LIST|IMG|GAL|BOX)(\d+)Q")
 #: between the fragments of one pandoc run (pandoc_ast.py), a paragraph of its own
 SEPARATOR = "MWxQzSEP{}Q"
 SEPARATOR_RE = re.compile(r"MWxQzSEP(\d+)Q")
@@ -38,7 +42,9 @@ ALLOWED_TAGS = frozenset(
     "strong tt var div center blockquote ol ul dl table caption thead tbody tfoot pre ruby "
     "rb rp rt rtc p span abbr dfn kbd samp data time mark br wbr hr li dt dd td th tr q "
     "ref references nowiki math syntaxhighlight source poem gallery includeonly noinclude "
-    "onlyinclude templatestyles indicator chem ce score graph timeline categorytree".split()
+    "onlyinclude templatestyles indicator chem ce score graph timeline categorytree "
+    # the Tabber, TabberNeue and Tabs extensions (sphinx-design tab sets, layout.py)
+    "tabber tabs tab".split()
 )
 #: Tags whose content MediaWiki's preprocessor does not parse: a <ref> in them is text.
 VERBATIM_TAGS = ("nowiki", "pre", "math", "syntaxhighlight", "source")

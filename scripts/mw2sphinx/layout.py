@@ -1,0 +1,223 @@
+"""Wiki layout that becomes sphinx-design: galleries, collapsible blocks, tabs.
+
+The convert stage takes these out of a page's wikitext and leaves a block marker in their
+place (pandoc knows none of them); their parts are read by pandoc like ref texts and
+written by the MyST writer as a ``grid`` of cards, a ``dropdown`` or a ``tab-set``.
+
+- ``<gallery>`` (options ``mode``, ``widths``, ``heights``, ``perrow``, ``caption``): its
+  lines are file uses like ``[[File:…]]`` (caption, ``alt=``, ``link=``);
+- ``mw-collapsible`` on a ``<div>`` or a wiki table: a dropdown, closed when the element
+  also has ``mw-collapsed``; a ``mw-collapsible-content`` child leaves the text before it
+  as the dropdown's title, as MediaWiki leaves it visible;
+- ``<tabber>`` (``Label=content|-|Label=content``, the Tabber and TabberNeue extensions)
+  and ``<tabs><tab name="Label">…</tab></tabs>`` (the Tabs extension): a tab set.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable
+
+import mwparserfromhell
+from mwparserfromhell.nodes import Tag, Text
+from mwparserfromhell.wikicode import Wikicode
+
+from . import titles as t
+from .files import FileUse, parse_options
+from .vocabulary import BOX_MARKER, GALLERY_MARKER
+
+GALLERY_MODES = frozenset(
+    {"traditional", "nolines", "packed", "packed-hover", "packed-overlay", "slideshow"}
+)
+#: MediaWiki's defaults ($wgGalleryOptions).
+GALLERY_SIZE = 120
+#: The title of a dropdown whose wiki text gives none (MediaWiki's toggle says "Expand").
+EXPAND = "Expand"
+
+
+@dataclasses.dataclass(frozen=True)
+class Gallery:
+    mode: str
+    widths: int
+    heights: int
+    perrow: int | None
+    caption: str  # plain text (the wiki text's links and markup as their text)
+    images: tuple[int, ...]  # numbers of the page's file uses
+
+
+@dataclasses.dataclass(frozen=True)
+class Box:
+    """A dropdown (one part) or a tab set (a part a tab): (label, wikitext) each."""
+
+    kind: str  # "dropdown" or "tabs"
+    title: str  # plain text
+    open: bool
+    parts: tuple[tuple[str, str], ...]
+
+
+_ATTRIBUTE = re.compile(r"""([\w-]+)\s*=\s*("[^"]*"|'[^']*'|[^\s"'>]+)""")
+_GALLERY = re.compile(r"<gallery\b([^>]*)>(.*?)</gallery\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def tag_attributes(text: str) -> dict[str, str]:
+    return {k.lower(): v.strip("\"'").strip() for k, v in _ATTRIBUTE.findall(text)}
+
+
+def _size(value: str | None, default: int) -> int:
+    match = re.match(r"\s*(\d+)", value or "")
+    return int(match.group(1)) if match and int(match.group(1)) > 0 else default
+
+
+def extract_galleries(
+    text: str,
+    *,
+    namespaces: t.Namespaces,
+    images: list[FileUse],
+    warn: Callable[[str, str], None],
+) -> tuple[str, list[Gallery]]:
+    """Replace each ``<gallery>`` by a marker; its files are appended to ``images``."""
+    galleries: list[Gallery] = []
+
+    def gallery(match: re.Match[str]) -> str:
+        options = tag_attributes(match.group(1))
+        mode = options.get("mode", "traditional").lower()
+        if mode not in GALLERY_MODES:
+            warn(f"gallery mode {mode!r} is not one MediaWiki knows; shown as traditional", mode)
+            mode = "traditional"
+        widths = _size(options.get("widths"), GALLERY_SIZE)
+        heights = _size(options.get("heights"), GALLERY_SIZE)
+        perrow = _size(options.get("perrow"), 0) or None
+        numbers = []
+        for line in match.group(2).splitlines():
+            name, _, rest = line.strip().partition("|")
+            if not name.strip():
+                continue
+            parsed = namespaces.parse(name.strip())
+            if parsed is None or parsed.namespace != t.FILE:
+                parsed = namespaces.parse(f"{namespaces.names[t.FILE]}:{name.strip()}")
+            if parsed is None or parsed.interwiki:
+                warn(f"gallery line {line.strip()[:60]!r} names no file; left out", line)
+                continue
+            from .convert import split_options  # the same option syntax as [[File:…]]
+
+            use = parse_options(parsed.full, split_options(rest) if rest else [])
+            packed = mode.startswith("packed") or mode == "slideshow"
+            width = None if packed else widths
+            images.append(dataclasses.replace(use, format="gallery", width=width, height=heights))
+            numbers.append(len(images) - 1)
+        caption = _plain(options.get("caption", ""))  # its links and markup as their text
+        galleries.append(Gallery(mode, widths, heights, perrow, caption, tuple(numbers)))
+        return f"\n\n{GALLERY_MARKER.format(len(galleries) - 1)}\n\n"
+
+    return _GALLERY.sub(gallery, text), galleries
+
+
+# --- collapsible blocks and tabs ---------------------------------------------------------
+
+_LAYOUT_HINT = re.compile(r"mw-collapsible|<tabber\b|<tabs\b", re.IGNORECASE)
+
+
+def _classes(tag: Tag) -> list[str]:
+    for attribute in tag.attributes:
+        if str(attribute.name).strip().lower() == "class":
+            return str(attribute.value).split()
+    return []
+
+
+def _attribute(tag: Tag, name: str) -> str:
+    for attribute in tag.attributes:
+        if str(attribute.name).strip().lower() == name:
+            return str(attribute.value).strip()
+    return ""
+
+
+def _plain(wikitext: str) -> str:
+    code = mwparserfromhell.parse(wikitext)
+    return " ".join(code.strip_code(keep_template_params=True).split())
+
+
+def _name(node) -> str:
+    return str(node.tag).strip().lower() if isinstance(node, Tag) else ""
+
+
+_TABLE_CAPTION = re.compile(r"^\s*\|\+([^\n]*)", re.MULTILINE)
+
+
+def _collapsible(tag: Tag, extract: Callable[[str], str]) -> Box:
+    classes = _classes(tag)
+    opened = "mw-collapsed" not in classes
+    if tag.wiki_markup:  # a wiki table: it stays whole in the dropdown, its caption the title
+        caption = _TABLE_CAPTION.search(str(tag.contents))
+        heads = [n for n in tag.contents.filter_tags(recursive=True) if _name(n) == "th"]
+        title = _plain(caption.group(1).rsplit("|", 1)[-1]) if caption else ""
+        title = title or (_plain(str(heads[0].contents)) if heads else "")
+        for attribute in tag.attributes:
+            if str(attribute.name).strip().lower() == "class":
+                kept = [c for c in classes if c not in {"mw-collapsible", "mw-collapsed"}]
+                attribute.value = " ".join(kept)
+        return Box("dropdown", title or EXPAND, opened, (("", extract(str(tag))),))
+    nodes = list(tag.contents.nodes)
+    for index, node in enumerate(nodes):
+        if (
+            isinstance(node, Tag)
+            and _name(node) == "div"
+            and "mw-collapsible-content" in _classes(node)
+        ):
+            title = _plain("".join(str(n) for n in nodes[:index]))
+            rest = "".join(str(n) for n in nodes[index + 1 :])
+            body = str(node.contents) + ("\n\n" + rest if rest.strip() else "")
+            return Box("dropdown", title or EXPAND, opened, (("", extract(body)),))
+    title = _plain(_attribute(tag, "data-expandtext").strip("\"'")) or EXPAND
+    return Box("dropdown", title, opened, (("", extract(str(tag.contents))),))
+
+
+def _tabber(tag: Tag, extract: Callable[[str], str]) -> Box:
+    parts: list[tuple[str, str]] = []
+    for piece in re.split(r"\|-\|", str(tag.contents)):
+        label, equals, content = piece.partition("=")
+        if not equals:
+            label, content = "", piece
+        if label.strip() or content.strip():
+            parts.append((_plain(label) or f"Tab {len(parts) + 1}", extract(content.strip())))
+    return Box("tabs", "", True, tuple(parts))
+
+
+def _tabs(tag: Tag, extract: Callable[[str], str]) -> Box:
+    parts: list[tuple[str, str]] = []
+    for node in tag.contents.filter_tags(recursive=False):
+        if _name(node) == "tab" and node.contents is not None:
+            label = _plain(_attribute(node, "name").strip("\"'")) or f"Tab {len(parts) + 1}"
+            parts.append((label, extract(str(node.contents).strip())))
+    return Box("tabs", "", True, tuple(parts))
+
+
+def _box_of(node, extract: Callable[[str], str]) -> Box | None:
+    name = _name(node)
+    if name in {"div", "table"} and "mw-collapsible" in _classes(node):
+        return _collapsible(node, extract)
+    if name == "tabber" and node.contents is not None:
+        return _tabber(node, extract)
+    if name == "tabs" and node.contents is not None:
+        return _tabs(node, extract)
+    return None
+
+
+def extract_boxes(text: str, boxes: list[Box]) -> str:
+    """Replace each collapsible block and tab set by a marker; nested ones too (their
+    markers stand in their parts' text)."""
+    if not _LAYOUT_HINT.search(text):
+        return text
+    code = mwparserfromhell.parse(text, skip_style_tags=True)
+    _walk(code, boxes)
+    return str(code)
+
+
+def _walk(code: Wikicode, boxes: list[Box]) -> None:
+    for index, node in enumerate(list(code.nodes)):
+        box = _box_of(node, lambda inner: extract_boxes(inner, boxes))
+        if box is not None:
+            boxes.append(box)
+            code.nodes[index] = Text(f"\n\n{BOX_MARKER.format(len(boxes) - 1)}\n\n")
+        elif isinstance(node, Tag) and node.contents is not None:
+            _walk(node.contents, boxes)
