@@ -63,6 +63,7 @@ MEANINGS: dict[Kind, str] = {
     Kind.LICENCE: "the source names no licence for the wiki; the site states none",
     Kind.EXPANSION: "the live wiki could not expand a page; it was expanded here",
     Kind.LUA: "a Lua module failed or went over its limits; shown as a script error",
+    Kind.LAYOUT: "a gallery, collapsible block or tab set that is malformed; shown as read",
 }
 
 
@@ -71,7 +72,6 @@ EXPANSION_PLACES = {
     "wiki": "by the wiki",
     "wiki-cache": "by the wiki in an earlier run",
     "lua": "with Lua modules here",
-    Kind.LAYOUT: "a gallery, collapsible block or tab set that is malformed; shown as read",
 }
 
 
