@@ -625,3 +625,35 @@ def test_an_epub_rebuild_reads_no_page_again(tmp_path):
     (book,) = (tmp_path / "build" / "epub").glob("*.epub")
     opf = zipfile.ZipFile(book).read("content.opf").decode("utf-8")
     assert re.search(r'<meta property="ibooks:version">\d{4}-\d\d-\d\d</meta>', opf), opf
+
+
+@pytest.mark.parametrize("builder", ["html", "epub", "latex"])
+def test_the_wikis_own_addresses_pass_the_url_check_in_every_output(builder, tmp_path):
+    """The site info's addresses come from the source as its pages do: one check for all
+    (vocabulary.web_url), on the web site, in the ePub and in the PDF's LaTeX."""
+    from io import StringIO
+
+    from sphinx.testing.util import SphinxTestApp
+    from wikis import write_conf_shim
+
+    src = tmp_path / "src"
+    wiki = unpack(FIXTURES / "small-wiki.bundle", tmp_path / "wiki")
+    options = ["--article-url", "javascript:alert(1)//$1", "--rights-text", "Ours"]
+    assert convert(wiki, src, *options, "--rights-url", "JavaScript:alert(2)") == 0
+    assert "javascript:" in (src / "_wiki" / "site.json").read_text("utf-8").lower()
+    write_conf_shim(src)
+    warnings = StringIO()
+    app = SphinxTestApp(
+        builder, srcdir=src, builddir=tmp_path / "build", status=StringIO(), warning=warnings
+    )
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    assert warnings.getvalue() == ""
+    written = [p for p in Path(app.outdir).rglob("*") if p.is_file()]
+    texts = [p for p in written if p.suffix in {".html", ".xhtml", ".tex", ".opf", ".ncx"}]
+    assert texts
+    for path in texts:
+        text = path.read_text("utf-8")
+        assert not re.search(r"javascript\s*:", text, re.IGNORECASE) and "alert(" not in text, path

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from markdown_it.renderer import RendererHTML
 from mw2sphinx import titles as t
 from mw2sphinx.model import Page, SiteInfo, Wiki
-from mw2sphinx.myst import URL_SCHEMES
+from mw2sphinx.vocabulary import URL_SCHEMES
 from myst_parser.config.main import MdParserConfig
 from myst_parser.parsers.mdit import create_md_parser
 from wikis import sphinx_build, tree_of

@@ -35,7 +35,6 @@ from .myst import (
     Resolved,
     code_fence,
     plain_text,
-    safe_url,
 )
 from .pandoc_ast import Block, Blocks, ReadCache, para, parse_fragments, recover, text_node
 from .report import Kind, WikiWarning, find_line
@@ -50,6 +49,7 @@ from .vocabulary import (
     URL_MARKER_RE,
     VERBATIM_TAGS,
     alternatives,
+    safe_url,
 )
 
 

@@ -21,7 +21,7 @@ from sphinx.config import Config
 from sphinx.util import logging
 
 from . import __version__
-from .myst import URL_SCHEMES
+from .vocabulary import URL_SCHEMES
 
 logger = logging.getLogger(__name__)
 

@@ -14,8 +14,7 @@ from __future__ import annotations
 import html
 import re
 
-from .myst import URL_PROTOCOLS
-from .vocabulary import URL_MARKER, URL_MARKER_RE
+from .vocabulary import URL_MARKER, URL_MARKER_RE, URL_PROTOCOLS
 
 _PROTOCOLS = "|".join(re.escape(p) for p in URL_PROTOCOLS)
 # Parser::EXT_LINK_URL_CLASS and EXT_LINK_ADDR (\p{Zs} as Python's Unicode spaces)

@@ -20,18 +20,7 @@ from .files import FileUse
 from .layout import Gallery
 from .pandoc_ast import Blocks, Content, Inline, Inlines, Node, text_node
 from .report import Kind
-from .vocabulary import ALLOWED_TAGS
-
-#: What MediaWiki links by default ($wgUrlProtocols): a URL must start with one of these,
-#: in any case. ``//`` (protocol-relative) is written as https.
-URL_PROTOCOLS = (
-    "bitcoin:", "ftp://", "ftps://", "geo:", "git://", "gopher://", "http://", "https://",
-    "irc://", "ircs://", "magnet:", "mailto:", "matrix:", "mms://", "news:", "nntp://",
-    "redis://", "sftp://", "sip:", "sips:", "sms:", "ssh://", "svn://", "tel:", "telnet://",
-    "urn:", "worldwind://", "xmpp:",
-)  # fmt: skip
-#: URL schemes that become links; MyST's ``myst_url_schemes`` must list them too.
-URL_SCHEMES = tuple(dict.fromkeys(p.split(":")[0] for p in URL_PROTOCOLS))
+from .vocabulary import ALLOWED_TAGS, safe_url
 
 # --- escaping ---------------------------------------------------------------------
 
@@ -74,18 +63,6 @@ def url_destination(url: str) -> str:
     if "(" in url or ")" in url:
         return "<" + quote(url, safe="/:@!$&'()*+,;=?#%~-._") + ">"
     return quote(url, safe="/:@!$&'*+,;=?#%~-._")
-
-
-def safe_url(url: str) -> str | None:
-    """The URL if MediaWiki links it, its scheme in lower case (as MyST matches schemes),
-    else ``None``."""
-    url = url.strip()
-    if url.startswith("//"):
-        return "https:" + url
-    if not url.lower().startswith(URL_PROTOCOLS) or url.endswith((":", "://")):
-        return None  # not a protocol MediaWiki links, or a protocol alone
-    scheme, rest = url.split(":", 1)
-    return scheme.lower() + ":" + rest
 
 
 def link_title(target: str) -> str:

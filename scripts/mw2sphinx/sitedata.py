@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from .titles import url_title
+from .vocabulary import web_url as web_url  # its home; the site data's readers use it
 
 #: Where the converter writes the site data, in the source folder.
 SITE_DATA = "_wiki/site.json"
@@ -167,18 +168,9 @@ class SiteData:
 def page_url(article_url: str, title: str) -> str:
     """The live wiki's URL of a page; "" without an article URL, or with one that is not a
     web address (the source's site info is as untrusted as its pages)."""
-    if "$1" not in article_url or not article_url.lower().startswith(("https://", "http://")):
+    if "$1" not in article_url or not web_url(article_url):
         return ""
-    return article_url.replace("$1", url_title(title))
-
-
-def web_url(url: str) -> str:
-    """``url`` if it is a web address (http, https) with a host, else "": a licence URL
-    comes from the wiki and is as untrusted as its pages."""
-    url = url.strip()
-    if any(ord(c) < 33 for c in url) or not url.lower().startswith(("https://", "http://")):
-        return ""
-    return url if url.split("://", 1)[1].split("/", 1)[0] else ""
+    return web_url(article_url).replace("$1", url_title(title))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -57,3 +57,44 @@ OPENERS = (*VERBATIM_TAGS, "code", "div", "span", "ref")
 def alternatives(tags: tuple[str, ...]) -> str:
     """``tags`` as a regular expression's group: ``(a|b|c)``."""
     return "(" + "|".join(tags) + ")"
+
+
+# --- URLs -----------------------------------------------------------------------------
+# Every URL that comes from the source (its pages' links, and the wiki's own addresses from
+# its site info) passes these checks, for the web site and the books alike.
+
+#: What MediaWiki links by default ($wgUrlProtocols): a URL must start with one of these,
+#: in any case. ``//`` (protocol-relative) is written as https.
+URL_PROTOCOLS = (
+    "bitcoin:", "ftp://", "ftps://", "geo:", "git://", "gopher://", "http://", "https://",
+    "irc://", "ircs://", "magnet:", "mailto:", "matrix:", "mms://", "news:", "nntp://",
+    "redis://", "sftp://", "sip:", "sips:", "sms:", "ssh://", "svn://", "tel:", "telnet://",
+    "urn:", "worldwind://", "xmpp:",
+)  # fmt: skip
+#: URL schemes that become links; MyST's ``myst_url_schemes`` must list them too.
+URL_SCHEMES = tuple(dict.fromkeys(p.split(":")[0] for p in URL_PROTOCOLS))
+
+
+def safe_url(url: str) -> str | None:
+    """The URL if MediaWiki links it, its scheme in lower case (as MyST matches schemes),
+    else ``None``."""
+    url = url.strip()
+    if url.startswith("//"):
+        return "https:" + url
+    if not url.lower().startswith(URL_PROTOCOLS) or url.endswith((":", "://")):
+        return None  # not a protocol MediaWiki links, or a protocol alone
+    scheme, rest = url.split(":", 1)
+    return scheme.lower() + ":" + rest
+
+
+def web_url(url: str) -> str:
+    """``url`` if it is a web address (http, https, as :func:`safe_url` reads it) with a
+    host, else "": for the wiki's own addresses (its pages, its licence), which come from
+    the source and are as untrusted as its pages."""
+    url = url.strip()
+    checked = safe_url(url) if not url.startswith("//") else None
+    if checked is None or any(ord(c) < 33 or ord(c) == 127 for c in checked):
+        return ""
+    if not checked.startswith(("http://", "https://")):
+        return ""
+    return checked if checked.split("://", 1)[1].split("/", 1)[0] else ""
