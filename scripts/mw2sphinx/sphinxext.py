@@ -271,10 +271,11 @@ def outdated_docs(
     site, infos = site_data(app)
     unchanged = env.found_docs - added - changed
     footer = (site.name, site.article_url, site.main_page, site.rights_text, site.rights_url)
-    if getattr(env, "wiki_footer", footer) != footer:
-        env.wiki_footer = footer
+    # kept on the environment, as _env_data keeps its own
+    before = env.__dict__.get("wiki_footer", footer)
+    env.__dict__["wiki_footer"] = footer
+    if before != footer:
         return sorted(unchanged)
-    env.wiki_footer = footer
     return sorted(d for d in unchanged if pages.get(d) != infos.get(d))
 
 

@@ -131,6 +131,7 @@ def site_info(query: dict, *, api_url: str) -> SiteInfo:
             aliases[str(canonical)] = number
     for alias in query.get("namespacealiases") or []:
         aliases[str(alias.get("alias", alias.get("*", "")))] = int(alias["id"])
+    rights = rights_info(query.get("rightsinfo"))
     return SiteInfo(
         name=str(general["sitename"]),
         article_url=server + article_path,
@@ -138,7 +139,8 @@ def site_info(query: dict, *, api_url: str) -> SiteInfo:
         case=str(general.get("case", "first-letter")),
         namespaces=namespaces or None,
         namespace_aliases={k: v for k, v in sorted(aliases.items()) if k} or None,
-        **rights_info(query.get("rightsinfo")),
+        rights_text=rights.get("rights_text", ""),
+        rights_url=rights.get("rights_url", ""),
     )
 
 
