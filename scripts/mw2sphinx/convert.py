@@ -218,6 +218,32 @@ def quote_line(line: str) -> tuple[str, bool]:
     return "".join(out), bool(state)
 
 
+_CHAR_REFERENCE = re.compile(r"&#(?:([0-9]+)|[xX]([0-9a-fA-F]+));")
+
+
+def _valid_codepoint(codepoint: int) -> bool:
+    """Sanitizer::validateCodepoint: what HTML5 (and XML) allow."""
+    return (
+        codepoint in (0x09, 0x0A)
+        or 0x20 <= codepoint <= 0x7E
+        or 0xA0 <= codepoint <= 0xD7FF
+        or 0xE000 <= codepoint <= 0xFFFD
+        or 0x10000 <= codepoint <= 0x10FFFF
+    )
+
+
+def invalid_char_references(text: str) -> str:
+    """A numeric character reference to a character HTML does not allow (``&#0;``,
+    ``&#x7F;``, a surrogate) is text, as MediaWiki shows it."""
+
+    def reference(match: re.Match[str]) -> str:
+        decimal, hexadecimal = match.group(1), match.group(2)
+        codepoint = int(decimal) if decimal else int(hexadecimal, 16)
+        return match.group(0) if _valid_codepoint(codepoint) else "&amp;" + match.group(0)[1:]
+
+    return _CHAR_REFERENCE.sub(reference, text)
+
+
 # Parser::handleHeadings: the most "=" (up to six) a line starts and ends with
 _HEADING = re.compile(r"^(={1,6})(.+)\1\s*$")
 
@@ -462,7 +488,7 @@ def _list_defined_refs(code: Wikicode) -> set[int]:
 def prepare_page(text: str, *, title: t.Title, namespaces: t.Namespaces) -> Prepared:
     """Replace refs, reference lists and category links by markers (a pure function)."""
     # MediaWiki strips NUL characters (and the quotes pass uses them as its own markers)
-    balanced, unbalanced_lines = do_quotes(text.replace("\x00", ""))
+    balanced, unbalanced_lines = do_quotes(invalid_char_references(text.replace("\x00", "")))
     balanced, nested = nested_refs(balanced)
     balanced, urls = mark_external_links(balanced)
     parts = _Extraction(text, title, namespaces)
