@@ -324,8 +324,16 @@ def nested_refs(text: str) -> tuple[str, int]:
     return _REF_TOKEN.sub(token, text), shown
 
 
+#: Extension tags that only add styles (TemplateStyles, which navbox and infobox modules call
+#: with frame:extensionTag): MediaWiki shows nothing of them.
+_STYLE_TAGS = re.compile(
+    r"<templatestyles(?:\s[^>]*?)?(?:/>|>.*?</templatestyles\s*>)", re.IGNORECASE | re.DOTALL
+)
+
+
 def rewrite_tags(text: str) -> str:
     """Rewrite the extension tags pandoc does not read as the wikitext they mean."""
+    text = _STYLE_TAGS.sub("", text)
     text = _POEM.sub(_poem, text)
     text = _INLINE_HIGHLIGHT.sub(lambda m: "<code>" + _html_escape(m.group(4)) + "</code>", text)
     text = _BLOCK_MATH.sub(lambda m: "\n:<math>" + m.group(1) + "</math>\n", text)

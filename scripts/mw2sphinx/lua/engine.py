@@ -35,7 +35,8 @@ LUALIB = SCRIBUNTO / "includes" / "engines" / "LuaCommon" / "lualib"
 #: Where Scribunto looks for its own packages (LuaEngine::$libraryPaths).
 LIBRARY_PATHS = (".", "luabit", "ustring")
 LIBRARIES = (
-    "mw.site", "mw.uri", "mw.ustring", "mw.language", "mw.title", "mw.text", "mw.html", "mw.hash",
+    "mw.site", "mw.uri", "mw.ustring", "mw.language", "mw.message", "mw.title", "mw.text",
+    "mw.html", "mw.hash",
 )  # fmt: skip
 #: Lua VM instructions a page's modules may run (Lua 5.1 runs about 10^8 a second).
 MAX_INSTRUCTIONS = 200_000_000
@@ -167,6 +168,7 @@ class PageEngine:
                 lambda: {"stringLengthLimit": 2 * 1024 * 1024, "patternLengthLimit": 10_000},
             ),
             "mw.language": (self._language_interface, dict),
+            "mw.message": (self._message_interface, lambda: {"lang": "en"}),
             "mw.title": (self._title_interface, self._title_options),
             "mw.text": (self._text_interface, _text_options),
             "mw.html": (dict, lambda: {"uniqPrefix": MARKER_PREFIX, "uniqSuffix": MARKER_SUFFIX}),
@@ -369,6 +371,42 @@ class PageEngine:
             "convertPlural": lambda code, n, forms: _plural(n, forms),
             "formatDate": lambda code, fmt, date=None, local=None: _format_date(fmt, date),
         }  # fmt: skip
+
+    def _message_interface(self) -> dict:
+        """Messages are the wiki's MediaWiki: pages; one it does not have reads ⧼key⧽, as
+        on a wiki."""
+
+        def text(data) -> str | None:
+            raw = data["rawMessage"]
+            if raw is not None:
+                return str(raw)
+            for key in (data["keys"] or {}).values():
+                page = self.wiki.pages.get(f"{self.namespaces.names.get(8, 'MediaWiki')}:"
+                                           f"{str(key)[:1].upper()}{str(key)[1:]}")  # fmt: skip
+                if page is not None:
+                    return page.text
+            return None
+
+        def plain(data) -> str:
+            found = text(data)
+            if found is None:
+                first = next(iter((data["keys"] or {}).values()), "")
+                return f"\u29fc{first}\u29fd"
+            params = [_message_param(v) for _, v in sorted((data["params"] or {}).items())]
+            return re.sub(
+                r"\$(\d+)",
+                lambda m: params[int(m.group(1)) - 1] if 0 < int(m.group(1)) <= len(params)
+                else m.group(0),
+                found,
+            )  # fmt: skip
+
+        def check(what, data) -> bool:
+            found = text(data)
+            if what == "exists":
+                return found is not None
+            return found is None or found.strip() in ("", "-")  # isBlank, isDisabled
+
+        return {"plain": plain, "check": check}
 
     def _title_data(self, title: Title | None):
         if title is None:
@@ -607,6 +645,13 @@ def _format_number(number, options) -> str:
     if value.is_integer():
         return f"{int(value):,}"
     return f"{value:,}"
+
+
+def _message_param(value) -> str:
+    if hasattr(value, "items"):
+        fields = dict(value.items())
+        return str(fields.get("raw", fields.get("num", "")))
+    return str(value)
 
 
 def _format_date(fmt, date) -> str:

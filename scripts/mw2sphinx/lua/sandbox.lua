@@ -3,7 +3,7 @@
 -- the environment, a compiler for code in it, and the limit state. What a module can reach is
 -- what Scribunto's LuaStandalone engine gives it (MWServer:newEnvironment): no os (but its
 -- clock and dates), no io, no debug (but traceback), no require outside modules, no
--- coroutine, no string.dump; loadstring only for text chunks, in the caller's environment.
+-- coroutine, no string.dump, no load, loadstring or dofile.
 local limit, every = ...
 local count = 0
 local exceeded = nil
@@ -75,20 +75,6 @@ env.tostring = function (value)
 		return tostring(value)
 	end
 	return kind -- no addresses
-end
-
-env.loadstring = function (text, name)
-	if real_type(text) ~= 'string' then
-		return nil, 'loadstring: only text chunks are allowed'
-	end
-	if text:sub(1, 1) == '\27' then
-		return nil, 'loadstring: binary chunks are not allowed'
-	end
-	local chunk, message = real_loadstring(text, name)
-	if chunk then
-		real_setfenv(chunk, real_getfenv(2))
-	end
-	return chunk, message
 end
 
 local function compile(text, name)
