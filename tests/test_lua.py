@@ -254,6 +254,7 @@ HOSTILE_MODULES = {
     "Require": "function p.run() return require('os').execute('touch {canary}') end",
     "Recursion": "local function f(n) return f(n + 1) + 1 end function p.run() return f(1) end",
     "Syntax": "function p.run( end",
+    "Self": "function p.run(frame) return frame:preprocess('{{#invoke:Self|run}}') end",
 }
 
 

@@ -532,17 +532,22 @@ def _invoke(node: Template, first: str, ctx: _Context, params, depth: int, line)
 
     def transclude(name: str, args: dict[str, str]) -> str:
         call = Template(name, [Parameter(k, v, showkey=not k.isdigit()) for k, v in args.items()])
-        return _expand_template(call, ctx, None, depth)
+        return _expand_template(call, ctx, None, depth + 1)
 
-    return lua.invoke(
-        first,
-        [(str(p.name) if p.showkey else None, str(p.value)) for p in node.params],
-        ctx=ctx,
-        params=params,
-        expand=lambda text, args: _expand(text, ctx, args, depth),
-        transclude=transclude,
-        line=line,
-    )
+    # What a module expands is a frame deeper: a module that invokes itself ends at MAX_DEPTH,
+    # with a script error where the #invoke stands.
+    try:
+        return lua.invoke(
+            first,
+            [(str(p.name) if p.showkey else None, str(p.value)) for p in node.params],
+            ctx=ctx,
+            params=params,
+            expand=lambda text, args: _expand(text, ctx, args, depth + 1),
+            transclude=transclude,
+            line=line,
+        )
+    except _Limit as error:
+        return lua.fail(ctx, line, f"Module:{first.strip()}", f"expansion stopped: {error}")
 
 
 def _arguments(node: Template, ctx: _Context, params, depth: int) -> dict[str, str]:

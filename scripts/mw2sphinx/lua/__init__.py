@@ -15,7 +15,9 @@ from ..report import Kind
 from ..titles import MODULE
 from .engine import Frame, Invocation, LuaUnavailable, PageEngine, ScriptError, unavailable
 
-__all__ = ["Frame", "Invocation", "LuaUnavailable", "PageEngine", "ScriptError", "invoke"]
+__all__ = [
+    "Frame", "Invocation", "LuaUnavailable", "PageEngine", "ScriptError", "fail", "invoke",
+]  # fmt: skip
 
 
 #: The last wikis asked about, by the identity of their pages (kept alive with them).
@@ -66,9 +68,9 @@ def invoke(
     module_name = expand(first, params).strip()
     module = ctx.namespaces.title(module_name, default_namespace=MODULE)
     if module is None or module.namespace != MODULE:
-        return _fail(ctx, line, module_name, f'No such module "{module_name}".')
+        return fail(ctx, line, module_name, f'No such module "{module_name}".')
     if not arguments:
-        return _fail(ctx, line, module.full, "You must specify a function to call.")
+        return fail(ctx, line, module.full, "You must specify a function to call.")
     function = expand(arguments[0][1], params).strip()
     frame_args: dict[str, str] = {}
     position = 0
@@ -91,10 +93,11 @@ def invoke(
     try:
         return ctx.lua.invoke(call)
     except ScriptError as error:
-        return _fail(ctx, line, module.full, str(error))
+        return fail(ctx, line, module.full, str(error))
 
 
-def _fail(ctx, line: int | None, module: str, message: str) -> str:
+def fail(ctx, line: int | None, module: str, message: str) -> str:
+    """A script error where the #invoke stands, and a ``lua`` warning."""
     if not message.startswith(module + ":"):
         message = f"{module}: {message}"
     ctx.warn(Kind.LUA, f"Lua error in {message}", line)
