@@ -255,6 +255,8 @@ HOSTILE_MODULES = {
     "Recursion": "local function f(n) return f(n + 1) + 1 end function p.run() return f(1) end",
     "Syntax": "function p.run( end",
     "Self": "function p.run(frame) return frame:preprocess('{{#invoke:Self|run}}') end",
+    # the host's functions are Lua functions: nothing of Python can be indexed
+    "Host": "function p.run() return mw.site.stats.pagesInCategory.__globals end",
 }
 
 

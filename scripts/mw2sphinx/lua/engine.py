@@ -125,6 +125,7 @@ class PageEngine:
         self.invokes = 0
         self.warnings: list[str] = []
         self._chunks: dict[str, object] = {}
+        self._wrap = self.runtime.eval("function(f) return function(...) return f(...) end end")
         sandbox = (Path(__file__).parent / "sandbox.lua").read_text("utf-8")
         setup = self.runtime.execute(f"return function(...) {sandbox}\nend")
         self.env, self.compile, self.used, self.over = setup(MAX_INSTRUCTIONS, HOOK_EVERY)
@@ -133,7 +134,10 @@ class PageEngine:
     # --- loading -----------------------------------------------------------------------
 
     def _table(self, value):
-        """A Lua table of a Python dict or list (nested)."""
+        """A Lua table of a Python dict or list (nested); a Python function becomes a Lua
+        function that calls it, so that no Python object is ever in a module's hands."""
+        if callable(value) and self.lupa.lua_type(value) is None:
+            return self._wrap(value)
         if isinstance(value, dict):
             return self.runtime.table_from({k: self._table(v) for k, v in value.items()})
         if isinstance(value, list | tuple):
@@ -550,6 +554,11 @@ class PageEngine:
             raise ScriptError(_lua_message(error)) from None
         except RecursionError:
             raise ScriptError("too many nested #invoke and template calls") from None
+        except ScriptError:
+            raise
+        except Exception as error:  # what a callback raised (a limit of the expander, a
+            # Python attribute asked for): the module failed, the page goes on
+            raise ScriptError(str(error) or type(error).__name__) from None
         finally:
             self.invocation = outer[0]
             for key, frame in zip(("current", "parent"), outer[1:], strict=True):
