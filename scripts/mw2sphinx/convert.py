@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import html
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
@@ -265,6 +266,114 @@ def heading_line(line: str) -> str:
     return marks + "&#61;" * lead + inner + "&#61;" * trail + marks
 
 
+_LIST_PREFIX = re.compile(r"^[*#:;]+")
+_OPEN_LIST = {"*": "<ul><li>", "#": "<ol><li>", ":": "<dl><dd>", ";": "<dl><dt>"}
+_CLOSE_LIST = {"*": "</li></ul>", "#": "</li></ol>", ":": "</dl>", ";": "</dl>"}
+
+
+def _term_colon(text: str) -> int:
+    """Where a "; term : definition" line's colon is: the first not in a link, a tag or a
+    URL (BlockLevelPass::findColonNoLinks, simplified); -1 if there is none."""
+    depth = 0
+    for match in re.finditer(r"\[\[|\]\]|<[^>]*>|://|:", text):
+        token = match.group(0)
+        if token == "[[":
+            depth += 1
+        elif token == "]]":
+            depth = max(depth - 1, 0)
+        elif token == ":" and not depth:
+            return match.start()
+    return -1
+
+
+class _ListBlock:
+    """BlockLevelPass's lists: a run of lines whose prefixes mix list and indent markers
+    (``*;``, ``:*``, ``#:``), which pandoc shows as text, written as HTML lists."""
+
+    def __init__(self) -> None:
+        self.out: list[str] = []
+        self.dt_open = False
+
+    def next_item(self, char: str) -> str:
+        if char in "*#":
+            return "</li><li>"
+        close = "</dt>" if self.dt_open else "</dd>"
+        self.dt_open = char == ";"
+        return close + ("<dt>" if char == ";" else "<dd>")
+
+    def open(self, char: str) -> str:
+        self.dt_open = char == ";"
+        return _OPEN_LIST[char]
+
+    def close(self, char: str) -> str:
+        if char in "*#":
+            return _CLOSE_LIST[char]
+        close = "</dt>" if self.dt_open else "</dd>"
+        self.dt_open = False
+        return close + "</dl>"
+
+    def term(self, text: str) -> tuple[str, str]:
+        colon = _term_colon(text)
+        if colon < 0:
+            return "", text
+        return text[:colon] + self.next_item(":"), text[colon + 1 :]
+
+    def write(self, lines: list[str]) -> str:
+        last = ""
+        for line in lines:
+            prefix = _LIST_PREFIX.match(line).group(0)  # type: ignore[union-attr]
+            text = line[len(prefix) :]
+            same = prefix.replace(";", ":")
+            out = ""
+            if last == same:
+                out += self.next_item(prefix[-1])
+                if prefix[-1] == ";":
+                    head, text = self.term(text)
+                    out += head
+            else:
+                common = 0
+                while common < min(len(prefix), len(last)) and prefix[common] == last[common]:
+                    common += 1
+                for char in reversed(last[common:]):
+                    out += self.close(char)
+                if len(prefix) <= common and common:
+                    out += self.next_item(prefix[common - 1])
+                if self.dt_open and common and prefix[common - 1] == ":":
+                    out += self.next_item(":")
+                for char in prefix[common:]:
+                    out += self.open(char)
+                    if char == ";":
+                        head, text = self.term(text)
+                        out += head
+                last = same
+            self.out.append(out + text)
+        self.out.append("".join(self.close(char) for char in reversed(last)))
+        return "\n".join(self.out)
+
+
+def list_blocks(lines: list[str]) -> list[str]:
+    """Runs of list lines that mix markers, as MediaWiki nests them, in HTML for pandoc."""
+    out: list[str] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        prefixes = [_LIST_PREFIX.match(line).group(0) for line in run]  # type: ignore[union-attr]
+        mixed = any(re.search(r"[*#]", p) and re.search(r"[:;]", p) for p in prefixes)
+        out.extend([_ListBlock().write(run)] if mixed else run)
+        run.clear()
+
+    for line in lines:
+        if _LIST_PREFIX.match(line):
+            run.append(line)
+            continue
+        if run:
+            flush()
+        out.append(line)
+    if run:
+        flush()
+    return out
+
+
 def do_quotes(text: str) -> tuple[str, list[int]]:
     """Bold and italics as MediaWiki reads them, line by line, written as ``<b>``/``<i>``
     tags (pandoc reads runs of apostrophes its own way). Lines that start with a space are
@@ -285,6 +394,7 @@ def do_quotes(text: str) -> tuple[str, list[int]]:
             if left_open:
                 unclosed.append(line_number)
         line_number += 1 + sum(kept[int(k)].count("\n") for k in _KEPT.findall(line))
+    lines = list_blocks(lines)
     return _KEPT.sub(lambda m: kept[int(m.group(1))], "\n".join(lines)), unclosed
 
 
@@ -337,7 +447,24 @@ def rewrite_tags(text: str) -> str:
     text = _POEM.sub(_poem, text)
     text = _INLINE_HIGHLIGHT.sub(lambda m: "<code>" + _html_escape(m.group(4)) + "</code>", text)
     text = _BLOCK_MATH.sub(lambda m: "\n:<math>" + m.group(1) + "</math>\n", text)
-    return text
+    return _PRE.sub(_pre, text)
+
+
+_PRE = re.compile(r"(<pre\b[^>]*?(?<!/)>)(.*?)(</pre\s*>)", re.IGNORECASE | re.DOTALL)
+_NOWIKI_PAIR = re.compile(r"<nowiki\s*>(.*?)</nowiki\s*>|<nowiki\s*/>", re.IGNORECASE | re.DOTALL)
+
+
+def _pre(match: re.Match[str]) -> str:
+    """``<pre>`` as CoreTagHooks::pre writes it: each ``<nowiki>…</nowiki>`` in it is its
+    text, and its character references are read (pandoc shows both as typed). A ``<nowiki>``
+    left unpaired is left to pandoc, which reads that case as MediaWiki does."""
+    content = _NOWIKI_PAIR.sub(lambda m: m.group(1) or "", match.group(2))
+    if re.search(r"nowiki|</?pre", content, re.IGNORECASE):
+        return match.group(0)
+    content = html.unescape(content)
+    if re.search(r"nowiki|</?pre", content, re.IGNORECASE):
+        return match.group(0)
+    return match.group(1) + content + match.group(3)
 
 
 def _html_escape(text: str) -> str:
