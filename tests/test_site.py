@@ -97,3 +97,25 @@ def test_uncategorized_pages_are_reachable(small_site):
     _src, html, _ = small_site
     special = read(html, "special/uncategorized.html")
     assert "Orphan.html" in special
+
+
+def test_a_ref_in_an_image_caption_is_a_footnote(tmp_path):
+    from mw2sphinx.model import SiteInfo, WikiFile
+    from mw2sphinx.sources.snapshot import MANIFEST, Manifest, manifest_to_json
+
+    wiki = unpack(FIXTURES / "small-wiki.bundle", tmp_path / "wiki")
+    (wiki / "file").mkdir()
+    (wiki / "file" / "Example.png").write_bytes((FIXTURES / "files" / "Example.png").read_bytes())
+    with (wiki / "misc" / "Orphan.mediawiki").open("a", encoding="utf-8") as page:
+        page.write("\nA<ref>First.</ref>\n\n[[File:Example.png|thumb|A box.<ref>Drawn.</ref>]]\n")
+    files = {"File:Example.png": WikiFile("File:Example.png", path="file/Example.png")}
+    manifest = Manifest("https://small.example/w/api.php", "2026-01-01T00:00:00Z",
+                        SiteInfo(name="Small Wiki"), pages={}, files=files)  # fmt: skip
+    (wiki / MANIFEST).write_text(manifest_to_json(manifest), "utf-8")
+    assert convert(wiki, tmp_path / "src") == 0
+    warnings, html = sphinx_build(tmp_path / "src", tmp_path / "build")
+    assert warnings == ""
+    orphan = read(html, "pages/Orphan.html")
+    caption = re.search(r"<figcaption>(.*?)</figcaption>", orphan, re.DOTALL)
+    assert caption and 'class="footnote-reference brackets"' in caption.group(1), orphan
+    assert "(Drawn.)" not in orphan and orphan.count('class="footnote brackets"') == 2

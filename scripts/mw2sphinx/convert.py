@@ -549,6 +549,12 @@ class _Extraction:
         self.lists.append(keys)
         return f"\n\n{LIST_MARKER.format(len(self.lists) - 1)}\n\n"
 
+    def is_image(self, node: Wikilink) -> bool:
+        """Whether the link shows a file ([[File:…]], not [[:File:…]])."""
+        target = str(node.title).strip()
+        parsed = self.namespaces.parse(target) if not target.startswith(":") else None
+        return parsed is not None and parsed.namespace == t.FILE and not parsed.interwiki
+
     def wikilink(self, node: Wikilink) -> str | None:
         """What stands for a category, interlanguage or file link; ``None`` for any other."""
         target = str(node.title).strip()
@@ -641,16 +647,24 @@ def prepare_page(text: str, *, title: t.Title, namespaces: t.Namespaces) -> Prep
         message = "bold or italics left open; closed at the end of the line"
         parts.warnings.append(WikiWarning(title.full, line, Kind.MARKUP, message))
     inside_lists = _list_defined_refs(code)
+    # Images last: a <ref> in a caption becomes its marker first, as in the text.
+    images: list[Wikilink] = []
     for node in code.filter(recursive=True):
         if id(node) in inside_lists:
             continue
         if isinstance(node, Tag):
             value = parts.tag(node)
+        elif isinstance(node, Wikilink) and parts.is_image(node):
+            images.append(node)
+            continue
         elif isinstance(node, Wikilink):
             value = parts.wikilink(node)
         else:
             continue
         if value is not None:
+            _replace(code, node, value)
+    for node in images:
+        if (value := parts.wikilink(node)) is not None:
             _replace(code, node, value)
     body = _LOOSE_REF.sub(parts.cite_loose, str(code)) + parts.list_the_rest()
     parts.warn_uncited()
