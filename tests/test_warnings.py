@@ -80,3 +80,21 @@ def test_a_tag_mediawiki_allows_is_not_shown_as_text():
     page, kinds = warnings_of("a <ruby>b<rtc>d</rtc></ruby> e")
     assert [kind for kind, _ in kinds if kind == "html"] == []
     assert page.markdown == "a bd e\n"
+
+
+def test_a_named_ref_in_a_group_keeps_its_text():
+    # issue 12's <ref group="g" name="a">…</ref>, in every way a page defines and cites it
+    pages = {"Template:Note": '<ref group="{{{g}}}" name="{{{n}}}">{{{1}}}</ref>'}
+    for text, citations in (
+        ('x<ref group="g" name="a">The text.</ref> y<ref group="g" name="a" />\n'
+         '<references group="g" />', 2),
+        ('x<ref name="a" group="g" /> y<ref group="g" name="a">The text.</ref>', 2),
+        ('x<ref group="g" name="a" />\n<references group="g"><ref name="a">The text.</ref>'
+         "</references>", 1),
+        ("x{{Note|The text.|g=g|n=a}} y<ref group=g name=a/>", 2),
+        ("x{{#tag:ref|The text.|group=g|name=a}} y<ref group=g name=a/>", 2),
+    ):  # fmt: skip
+        page, kinds = warnings_of(text, pages)
+        assert kinds == [], (text, [str(w) for w in page.warnings])
+        assert page.markdown.count("[^ref-1]") == citations + 1, (text, page.markdown)
+        assert "[^ref-1]: The text." in page.markdown and "[^ref-2]" not in page.markdown
