@@ -1035,5 +1035,7 @@ def _caption_text(blocks: Blocks) -> Inlines:
 
 
 def _directive_title(text: str) -> str:
-    """Wiki text as a directive's one-line title (read as inline MyST): escaped."""
-    return escape(" ".join(text.split())) or escape("(untitled)")
+    """Wiki text as a directive's one-line title (read as inline MyST): escaped, and its
+    backticks as character references (a backtick fence's opening line may hold none)."""
+    title = escape(" ".join(text.split())).replace("\\`", "&#96;").replace("`", "&#96;")
+    return title or escape("(untitled)")
