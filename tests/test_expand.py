@@ -93,6 +93,8 @@ def expanded(text: str, *, wiki: Wiki = WIKI, title: str = "Parser test") -> str
         ),
         ("{{int:greeting|you|me}} {{int:no such message}}", "Hello you, me! ⧼no such message⧽"),
         ("{{redirect to foo}}", "FOO"),
+        # subst: happens when a page is saved; a view shows it as written, safesubst: is read
+        ("{{subst:Foo}} {{safesubst:Foo}} {{#foo}}", "{{subst:Foo}} FOO {{#foo}}"),
         (
             "{{#special:RandomPage}} {{#special:BaDtItLe}} {{#special:Foobar}}",
             "Special:Random Special:Badtitle Special:Foobar",

@@ -381,10 +381,12 @@ def _expand_template(node: Template, ctx: _Context, params, depth: int) -> str:
     if not colon and (name in magic or word_name in CASE_INSENSITIVE_WORDS) and not node.params:
         return magic[word_name](name)
     raw = word.lower() == "msgnw" and bool(colon)
-    if word.lower() in {"subst", "safesubst", "msgnw", "msg", "raw"} and colon:
+    if word.lower() == "subst" and colon:
+        return str(node)  # substituted only when a page is saved; a view shows it as written
+    if word.lower() in {"safesubst", "msgnw", "msg", "raw"} and colon:
         name = rest
     title = ctx.namespaces.title(name, default_namespace=TEMPLATE)
-    if title is None:
+    if title is None or not title.text:
         return str(node)  # not a template call after all: MediaWiki shows it as text
     if title.namespace == SPECIAL:
         listed = _special_transclusion(ctx, title)
