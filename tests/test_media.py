@@ -234,6 +234,10 @@ def test_the_site_shows_every_image_with_its_caption_and_alt_text(html_site):
     captions = [" ".join(c.get_text().split()) for c in soup.select("figcaption")]
     assert "A red box, see the main page" in " ".join(captions)
     assert "A blue circle" in " ".join(captions)
+    # a file's own page shows it, as large as it is up to 800 x 600 (as MediaWiki's does)
+    (file_page,) = (out / "pages").glob("File*Red_box.png.html")
+    shown = BeautifulSoup(file_page.read_text("utf-8"), "html.parser").select("article img")
+    assert [(Path(i["src"]).name, i["style"]) for i in shown] == [("Red_box.png", "width: 640px;")]
     faults = BeautifulSoup((out / "pages" / "Faults.html").read_text("utf-8"), "html.parser")
     assert len(faults.select(".wiki-missing-file")) == len(FAULTS)
     assert not faults.select("article img")

@@ -12,7 +12,8 @@ A book cannot open, close or switch, so sphinx-design's layout gets a static for
 (:class:`StaticLayout`): a gallery's grid becomes a table of its cards (as many columns as
 the grid has on a wide screen, at most four), dropdowns are open, and a tab set is its tabs
 one after the other, each under its label. (In LaTeX sphinx-design already writes dropdowns
-and tabs so; the ePub, an HTML book, is given the same.)
+and tabs so; the ePub, an HTML book, is given the same.) In the PDF a floated thumbnail is
+centred: LaTeX's wrapfigure loses one of two floated figures that meet.
 """
 
 from __future__ import annotations
@@ -125,6 +126,12 @@ class StaticLayout(SphinxPostTransform):
         for grid in list(self.document.findall(nodes.container)):
             if _component(grid, "grid-container") and "wiki-gallery" in grid["classes"]:
                 grid.replace_self(gallery_table(grid))
+        if self.app.builder.format == "latex":
+            # A thumbnail floated beside the text becomes LaTeX's wrapfigure, and of two that
+            # meet, wrapfig drops one from the page: in the PDF a figure stands on its own.
+            for figure in self.document.findall(nodes.figure):
+                if figure.get("align") in {"left", "right"}:
+                    figure["align"] = "center"
         html = self.app.builder.format == "html"
         for node in list(self.document.findall(nodes.Element)):
             if _component(node, "dropdown"):

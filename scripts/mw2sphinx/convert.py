@@ -1038,7 +1038,9 @@ def _expand_and_prepare(
         expanded = Expansion(text=lua_source_page(text))
     expansion = expanded or expand_page(text, wiki=wiki, title=title, namespaces=namespaces)
     try:
-        prepared = prepare_page(expansion.text, title=title, namespaces=namespaces)
+        prepared = prepare_page(
+            file_page_preview(title, wiki) + expansion.text, title=title, namespaces=namespaces
+        )
     except RecursionError:
         message = "markup nested too deeply to read; shown as text"
         cut.append(WikiWarning(title.full, None, Kind.LIMIT, message))
@@ -1047,6 +1049,18 @@ def _expand_and_prepare(
         )
     prepared.warnings[:0] = cut
     return expansion, prepared
+
+
+#: How large a file's own page shows it (MediaWiki's default $wgImageLimits choice).
+FILE_PAGE_SIZE = "800x600px"
+
+
+def file_page_preview(title: t.Title, wiki: Wiki) -> str:
+    """A file's page shows the file above its description, as MediaWiki's does: for the
+    files the source knows (a live wiki's, a fetched snapshot's), not those it does not."""
+    if title.namespace != t.FILE or title.full not in wiki.files:
+        return ""
+    return f"[[{title.full}|frameless|{FILE_PAGE_SIZE}]]\n\n"
 
 
 def _literal(text: str) -> str:
