@@ -93,6 +93,12 @@ def expanded(text: str, *, wiki: Wiki = WIKI, title: str = "Parser test") -> str
         ),
         ("{{int:greeting|you|me}} {{int:no such message}}", "Hello you, me! ⧼no such message⧽"),
         ("{{redirect to foo}}", "FOO"),
+        # an "=" in an HTML tag's attribute names the argument, as MediaWiki reads it
+        ('{{1x|<div class="a">a</div>}}', "{{{1}}}"),
+        (
+            '{{1x|<ref name="a">r</ref>}} {{1x|1=<b class="c">d</b>}}',
+            '<ref name="a">r</ref> <b class="c">d</b>',
+        ),
         # subst: happens when a page is saved; a view shows it as written, safesubst: is read
         ("{{subst:Foo}} {{safesubst:Foo}} {{#foo}}", "{{subst:Foo}} FOO {{#foo}}"),
         (

@@ -21,7 +21,7 @@ from . import parser_functions
 from .model import Wiki
 from .report import Kind, WikiWarning, line_of
 from .titles import CANONICAL_SPECIAL, SPECIAL, TEMPLATE, Namespaces, Title, url_title
-from .vocabulary import PLACEHOLDER, UNEXPANDED_TAGS, alternatives
+from .vocabulary import ALLOWED_TAGS, PLACEHOLDER, UNEXPANDED_TAGS, alternatives
 
 if TYPE_CHECKING:
     from .lua.engine import PageEngine
@@ -552,10 +552,45 @@ def _invoke(node: Template, first: str, ctx: _Context, params, depth: int, line)
         return lua.fail(ctx, line, f"Module:{first.strip()}", f"expansion stopped: {error}")
 
 
+#: HTML tags: MediaWiki's preprocessor reads them as text, so an "=" in one (an
+#: attribute's) makes a template argument a named one; extension tags are opaque to it.
+_HTML_TAGS = ALLOWED_TAGS - {
+    "ref", "references", "nowiki", "pre", "math", "syntaxhighlight", "source", "poem",
+    "gallery", "includeonly", "noinclude", "onlyinclude", "templatestyles", "indicator",
+    "chem", "ce", "score", "graph", "timeline", "categorytree", "tabber", "tabs", "tab",
+}  # fmt: skip
+
+
+def _equals_in_html(value) -> int | None:
+    """Where a positional argument that holds an HTML tag has its first "=" as MediaWiki
+    sees it (mwparserfromhell keeps a tag's attributes to itself), or ``None``."""
+    offset = 0
+    for node in value.nodes:
+        text = str(node)
+        if isinstance(node, Text) and "=" in text:
+            return None  # mwparserfromhell would have seen it: no tag before it
+        if (
+            isinstance(node, Tag)
+            and str(node.tag).lower() in _HTML_TAGS
+            and "=" in text
+            and "{{" not in text
+            and "[[" not in text
+        ):
+            return offset + text.index("=")
+        offset += len(text)
+    return None
+
+
 def _arguments(node: Template, ctx: _Context, params, depth: int) -> dict[str, str]:
     arguments: dict[str, str] = {}
     position = 0
     for param in node.params:
+        equals = None if param.showkey else _equals_in_html(param.value)
+        if equals is not None:
+            raw = str(param.value)
+            key = _expand(raw[:equals], ctx, params, depth).strip()
+            arguments[key] = _expand(raw[equals + 1 :], ctx, params, depth).strip()
+            continue
         value = _expand(str(param.value), ctx, params, depth)
         if param.showkey:
             arguments[_expand(str(param.name), ctx, params, depth).strip()] = value.strip()
