@@ -16,16 +16,19 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import functools
 import itertools
 import json
 import math
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import project
@@ -37,8 +40,9 @@ ROOT = project.ROOT
 SNAPSHOT = project.SNAPSHOT
 SITE = SiteInfo(name=project.SITE_NAME, article_url=project.ARTICLE_URL)
 DEFAULT_SIZES = (50, 500, 1250, 5000)
+#: The share of long generated pages in a corpus (see large_page).
+DEFAULT_LARGE = 0.1
 CONVERT = [sys.executable, str(ROOT / "scripts" / "convert.py")]
-SPHINX = [sys.executable, "-m", "sphinx", "-W", "-n", "--keep-going", "-j", "auto", "-b", "html"]
 EDIT = " This sentence was added by the benchmark."
 
 
@@ -116,22 +120,77 @@ def _copy_path(page: SourcePage, copy: int, main_page: str) -> str:
     return f"{folder}/{stem}{SUFFIX}"
 
 
-def replicate(source: Path, dest: Path, size: int, *, site: SiteInfo) -> list[str]:
+def large_page(number: int, *, articles: list[str], categories: list[str]) -> str:
+    """A long generated page (no wiki text): sections of prose linking to ``articles``,
+    a ref in every paragraph, a table of links and a code block in every section; in
+    ``categories``. About 12 KB, several times a snapshot article."""
+    out = [f"'''Large page {number}''' is a long page the benchmark writes.\n"]
+    for section in range(1, 9):
+        link = articles[(number + section) % len(articles)] if articles else None
+        target = f"[[{link}]]" if link else "another page"
+        out.append(f"\n== Section {section} ==\n\n")
+        for paragraph in range(1, 4):
+            out.append(
+                f"Paragraph {paragraph} of section {section} says something about "
+                f"{target} in ''italic'' and '''bold''' words, long enough to wrap and to "
+                f"be indexed for search as a real article's paragraph would be."
+                f"<ref>Reference {section}.{paragraph} of large page {number}, "
+                f"[https://example.org/{number}/{section}/{paragraph} example.org].</ref>\n\n"
+            )
+        out.append('{| class="wikitable"\n! Row !! Value !! Page\n')
+        for row in range(12):
+            cell = f"[[{articles[(number + row) % len(articles)]}]]" if articles else "none"
+            out.append(f"|-\n| {row + 1} || {(number * 31 + row * 7) % 1000} || {cell}\n")
+        out.append("|}\n\n")
+        out.append(
+            '<syntaxhighlight lang="python">\n'
+            f"def section_{section}(values):\n"
+            f"    # large page {number}\n"
+            f"    return [value * {section} for value in values if value > {number % 10}]\n"
+            "</syntaxhighlight>\n\n"
+        )
+        out.append("".join(f"* Item {item} of section {section}\n" for item in range(1, 6)))
+    out.append("\n== References ==\n\n<references />\n\n")
+    out.extend(f"[[{category}]]\n" for category in categories)
+    return "".join(out)
+
+
+def replicate(
+    source: Path, dest: Path, size: int, *, site: SiteInfo, large: float = 0.0
+) -> list[str]:
     """Write a corpus of ``size`` pages in the mirror layout into ``dest``: the source's
     pages, then copies of them under new titles, each copy linking among itself; the last
-    copy may be partial. Returns the files written, relative to ``dest``."""
+    copy may be partial. A share ``large`` of the pages are long generated ones
+    (:func:`large_page`), each linking to the articles of one copy and in one of its
+    categories. Returns the files written, relative to ``dest``."""
     namespaces = t.Namespaces(site)
     base = read_mirror(source, namespaces, site.main_page)
+    large_count = int(size * large)
+    copied = size - large_count
     written = []
-    for copy in range(math.ceil(size / len(base))):
+    copies: dict[int, list[t.Title]] = {}
+    for copy in range(math.ceil(copied / len(base))):
         renamed = {p.title.full: copy_title(p.title, copy) for p in base}
-        for page in base[: size - copy * len(base)]:
+        for page in base[: copied - copy * len(base)]:
             relative = _copy_path(page, copy, site.main_page)
             path = dest / relative
             path.parent.mkdir(parents=True, exist_ok=True)
             text = page.text if copy == 0 else rewrite_links(page.text, renamed, namespaces)
             path.write_text(text, "utf-8")
             written.append(relative)
+            copies.setdefault(copy, []).append(page.title)
+    whole = [copy for copy, pages in copies.items() if len(pages) == len(base)] or [0]
+    for number in range(1, large_count + 1):
+        copy = whole[(number - 1) % len(whole)]
+        here = copies.get(copy, [])
+        articles = [copy_title(x, copy) for x in here if x.namespace == t.MAIN]
+        categories = [copy_title(x, copy) for x in here if x.namespace == t.CATEGORY]
+        relative = f"large-pages/{encode_name(f'Large_page_{number}')}{SUFFIX}"
+        path = dest / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        chosen = categories[number % len(categories) :][:1] if categories else []
+        path.write_text(large_page(number, articles=articles, categories=chosen), "utf-8")
+        written.append(relative)
     return written
 
 
@@ -163,6 +222,141 @@ def joined_wikitext(root: Path) -> str:
     return "\n\n".join(path.read_text("utf-8") for path in files)
 
 
+# --- stages: what each part of one process costs ------------------------------------------------
+
+#: The environment variable that tells the Sphinx extension below where to write its stages.
+STAGES_ENV = "MW2SPHINX_BENCHMARK_STAGES"
+
+
+def _hwm_mb() -> float:
+    """The largest resident set of this process since the last reset (VmHWM), MB."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        status = Path("/proc/self/status").read_text()
+        return int(status.split("VmHWM:")[1].split()[0]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _reset_hwm() -> None:
+    """Start VmHWM again from the present resident set (Linux: clear_refs 5)."""
+    with contextlib.suppress(OSError), open("/proc/self/clear_refs", "w") as out:
+        out.write("5")
+
+
+class Stages:
+    """Stages of one process one after another: each one's wall-clock time and the peak
+    resident memory of the process while it ran; and totals of work inside a stage."""
+
+    def __init__(self) -> None:
+        self.current: str | None = None
+        self.started = 0.0
+        self.seconds: dict[str, float] = {}
+        self.peak_mb: dict[str, float] = {}
+        self.inside: dict[str, float] = {}
+
+    def mark(self, name: str | None) -> None:
+        """Stage ``name`` begins now (``None``: the last one ends)."""
+        now = time.perf_counter()
+        if self.current is not None:
+            self.seconds[self.current] = self.seconds.get(self.current, 0.0) + now - self.started
+            self.peak_mb[self.current] = max(self.peak_mb.get(self.current, 0.0), _hwm_mb())
+        _reset_hwm()
+        self.current, self.started = name, now
+
+    def around(self, stage: str, function: Callable, after: str | None = None) -> Callable:
+        """``function``, marking ``stage`` when it is called (and ``after`` when it ends)."""
+
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            self.mark(stage)
+            try:
+                return function(*args, **kwargs)
+            finally:
+                if after is not None:
+                    self.mark(after)
+
+        return wrapper
+
+    def counted(self, name: str, function: Callable) -> Callable:
+        """``function``, its time added up under ``name`` (work inside a stage)."""
+
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.inside[name] = self.inside.get(name, 0.0) + time.perf_counter() - started
+
+        return wrapper
+
+    def dump(self, path: Path) -> None:
+        children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        numbers = {"seconds": self.seconds, "peak_mb": self.peak_mb, "inside": self.inside}
+        numbers["children_peak_mb"] = children
+        path.write_text(json.dumps(numbers, indent=1) + "\n", "utf-8")
+
+
+def timed_convert(argv: list[str], path: Path) -> int:
+    """``scripts/convert.py`` with ``argv``, its stages written to ``path``: reading the
+    source, expansion (and preparing the wikitext for pandoc), pandoc, MyST writing, the
+    rest of the site tree and writing the files."""
+    stages = Stages()
+    stages.mark("startup")
+    import convert as convert_script
+    from mw2sphinx import cli, pipeline
+    from mw2sphinx import convert as conversion
+
+    cli.open_source = stages.around("source", cli.open_source)
+    conversion.expand_pages = stages.around("expansion", conversion.expand_pages)
+    conversion.read_pages = stages.around("pandoc", conversion.read_pages, "MyST writing")
+    pipeline.site_files = stages.around("site tree", pipeline.site_files)
+    cli.write_tree = stages.around("writing files", cli.write_tree, "saving")
+    code = convert_script.main(argv)
+    stages.mark(None)
+    stages.dump(path)
+    return code
+
+
+def setup(app) -> dict:
+    """Loaded into the benchmark's Sphinx builds only (``-D extensions=...,benchmark``):
+    the stages of the build, from Sphinx's own methods and events, written where
+    :data:`STAGES_ENV` says: reading (parsing and the doctree-read handlers), pickling the
+    environment and checking it, writing the pages (with, inside it, the search index's
+    feeding and the html-page-context handlers: furo's, ours), the finish (indices, extra
+    pages, images) and dumping the search index, and the build-finished handlers."""
+    from sphinx.search import IndexBuilder
+
+    path = Path(os.environ[STAGES_ENV])
+    stages = Stages()
+    stages.mark("startup")
+    IndexBuilder.feed = stages.counted("search index feed", IndexBuilder.feed)
+    emit = app.events.emit
+
+    def timed_emit(name, *args, **kwargs):
+        if name != "html-page-context":
+            return emit(name, *args, **kwargs)
+        return stages.counted("html-page-context handlers", emit)(name, *args, **kwargs)
+
+    app.events.emit = timed_emit
+
+    def builder_inited(app) -> None:
+        builder = app.builder
+        builder.read = stages.around("read", builder.read, "pickle and consistency")
+        builder.finish = stages.around("finish", builder.finish, "build-finished handlers")
+        if hasattr(builder, "dump_search_index"):
+            dump = builder.dump_search_index
+            builder.dump_search_index = stages.around("search index dump", dump, "finish")
+
+    def finished(app, exception) -> None:
+        stages.mark(None)
+        stages.dump(path)
+
+    app.connect("builder-inited", builder_inited, priority=0)
+    app.connect("write-started", lambda app, builder: stages.mark("write"), priority=0)
+    app.connect("build-finished", finished, priority=999)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
+
+
 # --- measuring ---------------------------------------------------------------------------------
 
 
@@ -179,11 +373,11 @@ class Step:
         return int(match.group(1)) if match else None
 
 
-def run(command: list[str], *, log: Path) -> Step:
+def run(command: list[str], *, log: Path, env: dict[str, str] | None = None) -> Step:
     """Run a step as a child process; its time, CPU time and peak memory."""
     with log.open("w+", encoding="utf-8") as out:
         started = time.perf_counter()
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
@@ -209,31 +403,57 @@ def spread(steps: list[Step]) -> float:
 @dataclasses.dataclass
 class Result:
     pages: int
-    floor: Step
+    floor: Step | None  # None: not measured (--skip floor)
     convert: Step
     sphinx: Step
-    noop_convert: Step
-    noop_sphinx: Step
-    edit_convert: Step
-    edit_sphinx: Step
+    noop_convert: Step | None  # None: not measured (--skip noop)
+    noop_sphinx: Step | None
+    edit_convert: Step | None  # None: not measured (--skip edit)
+    edit_sphinx: Step | None
     edited: str
     noise: float  # the largest spread of the repeated floor and conversion runs
+    #: the stages of the conversion and of the Sphinx build (see :class:`Stages`)
+    convert_stages: dict = dataclasses.field(default_factory=dict)
+    sphinx_stages: dict = dataclasses.field(default_factory=dict)
+    #: the books built, by name ("epub", "pdf"), each a Sphinx run of its own
+    books: dict[str, Step] = dataclasses.field(default_factory=dict)
 
     @property
     def full(self) -> float:
         return self.convert.seconds + self.sphinx.seconds
 
     @property
-    def noop(self) -> float:
+    def noop(self) -> float | None:
+        if self.noop_convert is None or self.noop_sphinx is None:
+            return None
         return self.noop_convert.seconds + self.noop_sphinx.seconds
 
     @property
-    def edit(self) -> float:
+    def edit(self) -> float | None:
+        if self.edit_convert is None or self.edit_sphinx is None:
+            return None
         return self.edit_convert.seconds + self.edit_sphinx.seconds
 
     @property
     def peak_mb(self) -> float:
         return max(self.convert.peak_mb, self.sphinx.peak_mb)
+
+    def stage(self, name: str) -> tuple[float | None, float | None]:
+        """A stage's time and peak memory (:data:`STAGES`), None if not measured."""
+        if name in self.books:
+            return self.books[name].seconds, self.books[name].peak_mb
+        process, parts = STAGES[name]
+        numbers = self.convert_stages if process == "convert" else self.sphinx_stages
+        if not numbers:
+            return None, None
+        seconds = [numbers["seconds"].get(p, numbers["inside"].get(p)) for p in parts]
+        if all(s is None for s in seconds):
+            return None, None
+        peaks = [numbers["peak_mb"].get(p) for p in parts]
+        peak = max((p for p in peaks if p is not None), default=None)
+        if name == "pandoc":  # the pandoc processes themselves
+            peak = max(peak or 0.0, numbers["children_peak_mb"])
+        return sum(s for s in seconds if s is not None), peak
 
     def as_json(self) -> dict:
         steps = {
@@ -241,11 +461,14 @@ class Result:
             for name, s in vars(self).items()
             if isinstance(s, Step)
         }
+        for name, s in self.books.items():
+            steps[name] = {"seconds": s.seconds, "cpu": s.cpu, "peak_mb": s.peak_mb}
         return {
             "pages": self.pages,
             "edited": self.edited,
             "noise": self.noise,
             "steps": steps,
+            "stages": {"convert": self.convert_stages, "sphinx": self.sphinx_stages},
             "written": {
                 "convert": _written(self.convert),
                 "noop": _written(self.noop_convert),
@@ -255,63 +478,159 @@ class Result:
         }
 
 
-def _written(step: Step) -> int | None:
-    return step.count(r"(\d+) written")
+#: The stages of a full build the tables show: (process, the parts of it they add up).
+#: Sphinx's "write" includes the search index's feeding and the html-page-context handlers
+#: (furo's page context, our navigation); with -j above 1 those run partly in the worker
+#: processes, where the timing extension does not see them.
+STAGES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "expansion": ("convert", ("source", "expansion")),
+    "pandoc": ("convert", ("pandoc",)),
+    "MyST writing": ("convert", ("MyST writing",)),
+    "site tree + files": ("convert", ("site tree", "writing files", "saving")),
+    "Sphinx read": ("sphinx", ("startup", "read")),
+    "pickle + check": ("sphinx", ("pickle and consistency",)),
+    "Sphinx write": ("sphinx", ("write",)),
+    "search index": ("sphinx", ("search index feed", "search index dump")),
+    "page context": ("sphinx", ("html-page-context handlers",)),
+    "finish": ("sphinx", ("finish", "build-finished handlers")),
+}
+BOOKS = ("epub", "pdf")
 
 
-def _reread(step: Step) -> int | None:
+def _written(step: Step | None) -> int | None:
+    return step.count(r"(\d+) written") if step else None
+
+
+def _reread(step: Step | None) -> int | None:
     """Documents Sphinx read again: added, changed and outdated ones."""
+    if step is None:
+        return None
     found = re.search(r"updating environment: .*?(\d+) added, (\d+) changed", step.output)
     return int(found.group(1)) + int(found.group(2)) if found else None
 
 
-def sphinx_command(site: Path) -> list[str]:
-    return [*SPHINX, "-c", str(ROOT), str(site), str(site / "_build" / "html")]
+def conf_extensions() -> list[str]:
+    """The extensions conf.py loads (the timing extension is added to them)."""
+    import runpy
+
+    return list(runpy.run_path(str(ROOT / "conf.py"))["extensions"])
 
 
-def convert_command(corpus: Path, site: Path) -> list[str]:
-    return [*CONVERT, "--source", str(corpus), "--dest", str(site)]
+def sphinx_command(
+    site: Path, *, builder: str = "html", jobs: str = "auto", timed: bool = False
+) -> list[str]:
+    command = [sys.executable, "-m", "sphinx", "-W", "-n", "--keep-going", "-j", jobs]
+    if builder == "pdf":
+        command += ["-M", "latexpdf", str(site), str(site / "_build"), "-c", str(ROOT)]
+        return command
+    command += ["-b", builder, "-c", str(ROOT)]
+    if timed:
+        command += ["-D", "extensions=" + ",".join([*conf_extensions(), "benchmark"])]
+    return [*command, str(site), str(site / "_build" / builder)]
 
 
-def measure(corpus: Path, work: Path, *, pages: int, repeat: int, say) -> Result:
+def convert_command(corpus: Path, site: Path, *, stages: Path | None = None) -> list[str]:
+    if stages is None:
+        return [*CONVERT, "--source", str(corpus), "--dest", str(site)]
+    timed = [sys.executable, str(Path(__file__).resolve()), "--timed-convert", str(stages)]
+    return [*timed, "--", "--source", str(corpus), "--dest", str(site)]
+
+
+def _stages_env(path: Path) -> dict[str, str]:
+    """The environment of a timed Sphinx build: the timing extension importable, and told
+    where to write."""
+    scripts = str(Path(__file__).resolve().parent)
+    paths = [scripts, *filter(None, [os.environ.get("PYTHONPATH")])]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths), STAGES_ENV: str(path)}
+
+
+def _load(path: Path) -> dict:
+    return json.loads(path.read_text("utf-8")) if path.exists() else {}
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """What to measure beyond the full build (the command line's options)."""
+
+    repeat: int = 3
+    skip: frozenset[str] = frozenset()  # of "floor", "noop", "edit"
+    books: int = 0  # build the ePub and the PDF up to this many pages
+    jobs: str = "auto"
+
+
+def measure(corpus: Path, work: Path, *, pages: int, plan: Plan, say) -> Result:
     """Every step on one corpus, in the order a user meets them."""
     work.mkdir(parents=True, exist_ok=True)
-    floor_input = work / "floor.mediawiki"
-    floor_input.write_text(joined_wikitext(corpus), "utf-8")
-    floor_command = [_pandoc_path(), "--from=mediawiki", "--to=json", str(floor_input)]
-    floor_command += ["--output", str(work / "floor.json")]
     site = work / "site"
-    floors, converts = [], []
-    for attempt in range(repeat):
+    floors, converts, stages = [], [], []
+    floor_command = None
+    if "floor" not in plan.skip:
+        floor_input = work / "floor.mediawiki"
+        floor_input.write_text(joined_wikitext(corpus), "utf-8")
+        floor_command = [_pandoc_path(), "--from=mediawiki", "--to=json", str(floor_input)]
+        floor_command += ["--output", str(work / "floor.json")]
+    for attempt in range(plan.repeat):
         # side by side: the floor and the conversion take turns, so a busy spell of the
         # machine slows both
-        say(f"{pages} pages: pandoc floor and conversion, run {attempt + 1} of {repeat}")
-        floors.append(run(floor_command, log=work / "floor.log"))
+        say(f"{pages} pages: pandoc floor and conversion, run {attempt + 1} of {plan.repeat}")
+        if floor_command:
+            floors.append(run(floor_command, log=work / "floor.log"))
         shutil.rmtree(site, ignore_errors=True)
-        converts.append(run(convert_command(corpus, site), log=work / "convert.log"))
+        timing = work / f"convert-stages-{attempt}.json"
+        converts.append(run(convert_command(corpus, site, stages=timing), log=work / "convert.log"))
+        stages.append(_load(timing))
+    fastest = converts.index(best(converts))
     say(f"{pages} pages: Sphinx build")
-    sphinx = run(sphinx_command(site), log=work / "sphinx.log")
-    say(f"{pages} pages: no-op rebuild")
-    noop_convert = run(convert_command(corpus, site), log=work / "noop-convert.log")
-    noop_sphinx = run(sphinx_command(site), log=work / "noop-sphinx.log")
-    namespaces = t.Namespaces(SITE)
-    edited = most_transcluded(read_mirror(corpus, namespaces, SITE.main_page), namespaces)
-    say(f"{pages} pages: rebuild after editing {edited.title.full!r}")
-    path = corpus / edited.path
-    path.write_text(edited_text(path.read_text("utf-8")), "utf-8")
-    edit_convert = run(convert_command(corpus, site), log=work / "edit-convert.log")
-    edit_sphinx = run(sphinx_command(site), log=work / "edit-sphinx.log")
+    timing = work / "sphinx-stages.json"
+    sphinx = run(
+        sphinx_command(site, jobs=plan.jobs, timed=True),
+        log=work / "sphinx.log",
+        env=_stages_env(timing),
+    )
+    books = {}
+    if pages <= plan.books:
+        for book in BOOKS:
+            say(f"{pages} pages: {book}")
+            books[book] = run(
+                sphinx_command(site, builder=book, jobs=plan.jobs), log=work / f"{book}.log"
+            )
+    noop_convert = noop_sphinx = edit_convert = edit_sphinx = None
+
+    def rebuild(name: str) -> Step:
+        # with the timing extension as in the full build: another configuration would
+        # make Sphinx read every document again
+        command = sphinx_command(site, jobs=plan.jobs, timed=True)
+        env = _stages_env(work / f"{name}-sphinx-stages.json")
+        return run(command, log=work / f"{name}-sphinx.log", env=env)
+
+    if "noop" not in plan.skip:
+        say(f"{pages} pages: no-op rebuild")
+        noop_convert = run(convert_command(corpus, site), log=work / "noop-convert.log")
+        noop_sphinx = rebuild("noop")
+    edited = ""
+    if "edit" not in plan.skip:
+        namespaces = t.Namespaces(SITE)
+        page = most_transcluded(read_mirror(corpus, namespaces, SITE.main_page), namespaces)
+        edited = page.title.full
+        say(f"{pages} pages: rebuild after editing {edited!r}")
+        path = corpus / page.path
+        path.write_text(edited_text(path.read_text("utf-8")), "utf-8")
+        edit_convert = run(convert_command(corpus, site), log=work / "edit-convert.log")
+        edit_sphinx = rebuild("edit")
     return Result(
         pages,
-        best(floors),
-        best(converts),
+        best(floors) if floors else None,
+        converts[fastest],
         sphinx,
         noop_convert,
         noop_sphinx,
         edit_convert,
         edit_sphinx,
-        edited.title.full,
-        max(spread(floors), spread(converts)),
+        edited,
+        max(spread(floors) if floors else 1.0, spread(converts)),
+        convert_stages=stages[fastest],
+        sphinx_stages=_load(timing),
+        books=books,
     )
 
 
@@ -324,16 +643,26 @@ def _pandoc_path() -> str:
 # --- reporting ---------------------------------------------------------------------------------
 
 
-def _s(seconds: float) -> str:
+def _s(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
     return f"{seconds:.1f}" if seconds < 100 else f"{seconds:.0f}"
 
 
-def _x(ratio: float) -> str:
-    return f"{ratio:.2f} ×"
+def _x(ratio: float | None) -> str:
+    return "–" if ratio is None else f"{ratio:.2f} ×"
 
 
 def _n(value: int | None) -> str:
     return "?" if value is None else str(value)
+
+
+def _mb(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f}"
+
+
+def _over(a: float | None, b: float | None) -> float | None:
+    return None if a is None or not b else a / b
 
 
 def markdown_table(header: list[str], rows: list[list[str]]) -> str:
@@ -348,16 +677,16 @@ def time_table(results: list[Result]) -> str:
     rows = [
         [
             str(r.pages),
-            _s(r.floor.seconds),
+            _s(r.floor.seconds if r.floor else None),
             _s(r.convert.seconds),
-            _x(r.convert.seconds / r.floor.seconds),
+            _x(_over(r.convert.seconds, r.floor.seconds if r.floor else None)),
             _s(r.sphinx.seconds),
             _s(r.full),
             _s(r.noop),
-            _x(r.noop / r.full),
+            _x(_over(r.noop, r.full)),
             f"{_n(_written(r.noop_convert))} / {_n(_reread(r.noop_sphinx))}",
             _s(r.edit),
-            _x(r.edit / r.full),
+            _x(_over(r.edit, r.full)),
             f"{_n(_written(r.edit_convert))} / {_n(_reread(r.edit_sphinx))}",
         ]
         for r in results
@@ -367,23 +696,56 @@ def time_table(results: list[Result]) -> str:
 
 def memory_table(results: list[Result]) -> str:
     header = ["pages", "pandoc floor MB", "convert MB", "Sphinx MB", "no-op MB", "edit MB"]
+
+    def most(*steps: Step | None) -> float | None:
+        return max((s.peak_mb for s in steps if s), default=None)
+
     rows = [
         [
             str(r.pages),
-            f"{r.floor.peak_mb:.0f}",
-            f"{r.convert.peak_mb:.0f}",
-            f"{r.sphinx.peak_mb:.0f}",
-            f"{max(r.noop_convert.peak_mb, r.noop_sphinx.peak_mb):.0f}",
-            f"{max(r.edit_convert.peak_mb, r.edit_sphinx.peak_mb):.0f}",
+            _mb(most(r.floor)),
+            _mb(r.convert.peak_mb),
+            _mb(r.sphinx.peak_mb),
+            _mb(most(r.noop_convert, r.noop_sphinx)),
+            _mb(most(r.edit_convert, r.edit_sphinx)),
         ]
         for r in results
     ]
     return markdown_table(header, rows)
 
 
+def _stage_names(results: list[Result]) -> list[str]:
+    books = [b for b in BOOKS if any(b in r.books for r in results)]
+    return [*STAGES, *books]
+
+
+def stage_tables(results: list[Result]) -> str:
+    """Time and peak memory of each stage of the full build, by size."""
+    names = _stage_names(results)
+    times = [[str(r.pages), *(_s(r.stage(n)[0]) for n in names)] for r in results]
+    memory = [[str(r.pages), *(_mb(r.stage(n)[1]) for n in names)] for r in results]
+    return "\n\n".join(
+        [
+            markdown_table(["pages", *(f"{n} s" for n in names)], times),
+            markdown_table(["pages", *(f"{n} MB" for n in names)], memory),
+        ]
+    )
+
+
 def growth_pairs(results: list[Result]) -> list[tuple[Result, Result]]:
     """Each corpus with the next one at least twice its size."""
     return [(a, b) for a, b in itertools.pairwise(results) if b.pages >= 2 * a.pages]
+
+
+def exponent(small: float | None, large: float | None, pages: float) -> float | None:
+    """The growth exponent k of ``large = small × pages ** k`` (1: linear)."""
+    if small is None or large is None or small <= 0 or large <= 0 or pages <= 1:
+        return None
+    return math.log(large / small) / math.log(pages)
+
+
+def _k(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
 
 
 def growth_table(results: list[Result]) -> str:
@@ -406,38 +768,61 @@ def growth_table(results: list[Result]) -> str:
     return markdown_table(header, rows)
 
 
+def exponent_table(results: list[Result]) -> str:
+    """The growth exponent of each stage's time (and of the whole build's time and
+    memory) from each size to the next: 1 is linear, 2 quadratic."""
+    names = _stage_names(results)
+    header = ["pages", "full time", "convert memory", "Sphinx memory", *names]
+    rows = []
+    for small, large in growth_pairs(results):
+        pages = large.pages / small.pages
+        row = [
+            f"{small.pages} → {large.pages}",
+            _k(exponent(small.full, large.full, pages)),
+            _k(exponent(small.convert.peak_mb, large.convert.peak_mb, pages)),
+            _k(exponent(small.sphinx.peak_mb, large.sphinx.peak_mb, pages)),
+        ]
+        row += [_k(exponent(small.stage(n)[0], large.stage(n)[0], pages)) for n in names]
+        rows.append(row)
+    return markdown_table(header, rows)
+
+
 #: The targets: (what, the ratio measured, the most it may be).
 Target = tuple[str, float, float]
 
 
 def targets(results: list[Result]) -> list[Target]:
-    """The targets of issue 7, on the largest corpus and between corpora four times apart."""
+    """The targets of issues 7 and 15, on the largest corpus and between corpora four
+    times apart."""
     largest = results[-1]
-    found: list[Target] = [
-        (f"{largest.pages} pages: conversion / pandoc floor", _ratio(largest, "convert"), 1.5),
-        (f"{largest.pages} pages: no-op rebuild / full build", largest.noop / largest.full, 0.2),
-        (f"{largest.pages} pages: one page edited / full build", largest.edit / largest.full, 0.3),
-    ]
+    found: list[Target] = []
+    if largest.floor:
+        ratio = largest.convert.seconds / largest.floor.seconds
+        found.append((f"{largest.pages} pages: conversion / pandoc floor", ratio, 1.5))
+    if largest.noop is not None:
+        ratio = largest.noop / largest.full
+        found.append((f"{largest.pages} pages: no-op rebuild / full build", ratio, 0.1))
+    if largest.edit is not None:
+        ratio = largest.edit / largest.full
+        found.append((f"{largest.pages} pages: one page edited / full build", ratio, 0.15))
+    for r in results:
+        if r.pages == 20000:
+            found.append(("20000 pages: convert + HTML seconds", r.full, 480))
+            found.append(("20000 pages: peak memory MB", r.peak_mb, 4096))
     for small, large in growth_pairs(results):
         pages = large.pages / small.pages
         if round(pages) != 4:
             continue
         step = f"{small.pages} → {large.pages} pages"
-        found.append(
-            (f"{step}: conversion time ×", large.convert.seconds / small.convert.seconds, 4.4)
-        )
-        found.append(
-            (f"{step}: Sphinx build time ×", large.sphinx.seconds / small.sphinx.seconds, 4.4)
-        )
-        found.append((f"{step}: full build time ×", large.full / small.full, 4.4))
-        for name in ("convert", "sphinx"):
-            peak = getattr(large, name).peak_mb / getattr(small, name).peak_mb
-            found.append((f"{step}: {name} peak memory ×", peak, pages))
+        for what, a, b in [
+            ("full build time", small.full, large.full),
+            ("convert peak memory", small.convert.peak_mb, large.convert.peak_mb),
+            ("Sphinx peak memory", small.sphinx.peak_mb, large.sphinx.peak_mb),
+        ]:
+            k = exponent(a, b, pages)
+            if k is not None:
+                found.append((f"{step}: {what} growth exponent", k, 1.1))
     return found
-
-
-def _ratio(result: Result, name: str) -> float:
-    return getattr(result, name).seconds / result.floor.seconds
 
 
 def target_lines(found: list[Target]) -> str:
@@ -466,12 +851,19 @@ def report(results: list[Result], *, machine_line: str) -> str:
         [
             f"Machine: {machine_line}.",
             "Time (wall clock, seconds; the fastest of the repeated floor and conversion runs;"
-            " files / docs: files the conversion wrote / documents Sphinx read again)",
+            " files / docs: files the conversion wrote / documents Sphinx read again;"
+            " –: not measured)",
             time_table(results),
             "Peak memory (the largest resident set of any process of the step, MB)",
             memory_table(results),
+            "Stages of the full build (seconds, then the peak resident set of the process"
+            " while the stage ran, MB; pandoc: its largest process; Sphinx write includes"
+            " the search index's feeding and the page context handlers)",
+            stage_tables(results),
             "Growth from one size to the next",
             growth_table(results),
+            "Growth exponents (time or memory ∝ pages^k; 1 is linear)",
+            exponent_table(results),
             f"Noise: the slowest of the repeated floor and conversion runs took up to"
             f" {noise:.2f} × the fastest.",
             "Targets",
@@ -491,19 +883,25 @@ def plot(results: list[Result], path: Path) -> None:
     pages = [r.pages for r in results]
     figure, (times, memory) = pyplot.subplots(1, 2, figsize=(11, 4.5), layout="constrained")
     for label, values in [
-        ("pandoc floor", [r.floor.seconds for r in results]),
+        ("pandoc floor", [r.floor.seconds if r.floor else None for r in results]),
         ("convert", [r.convert.seconds for r in results]),
         ("Sphinx build", [r.sphinx.seconds for r in results]),
         ("no-op rebuild", [r.noop for r in results]),
         ("one page edited", [r.edit for r in results]),
     ]:
-        times.plot(pages, values, marker="o", label=label)
+        if any(v is not None for v in values):
+            times.plot(
+                pages, [math.nan if v is None else v for v in values], marker="o", label=label
+            )
     for label, values in [
-        ("pandoc floor", [r.floor.peak_mb for r in results]),
+        ("pandoc floor", [r.floor.peak_mb if r.floor else None for r in results]),
         ("convert", [r.convert.peak_mb for r in results]),
         ("Sphinx build", [r.sphinx.peak_mb for r in results]),
     ]:
-        memory.plot(pages, values, marker="o", label=label)
+        if any(v is not None for v in values):
+            memory.plot(
+                pages, [math.nan if v is None else v for v in values], marker="o", label=label
+            )
     plain = matplotlib.ticker.FuncFormatter(lambda value, _: f"{value:g}")
     for axes, title, unit in [(times, "Time", "seconds"), (memory, "Peak memory", "MB")]:
         axes.set(xscale="log", yscale="log", title=title, xlabel="pages", ylabel=unit)
@@ -523,13 +921,26 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="benchmark.py",
         description="Convert and build the shared snapshot and larger copies of it; print "
-        "times and peak memory side by side, write a plot and the numbers.",
+        "times and peak memory side by side, per stage, with the growth exponents between "
+        "sizes; write a plot and the numbers.",
+        epilog="Issue 15's sizes: --sizes 5000,20000,50000 --skip floor,noop,edit --repeat 1 "
+        "(20,000 pages take about ten minutes on 2 cores). A profile of one Sphinx process: "
+        "--jobs 1, and run the command of sphinx.log under cProfile or py-spy.",
     )
     p.add_argument(
         "--sizes",
         default=",".join(map(str, DEFAULT_SIZES)),
-        help="page counts of the corpora made by copying the snapshot's pages, besides the "
-        "snapshot itself (default: %(default)s)",
+        help="page counts of the corpora made by copying the snapshot's pages (and writing "
+        "the large pages of --large), besides the snapshot itself (default: %(default)s)",
+    )
+    p.add_argument(
+        "--large",
+        type=float,
+        default=DEFAULT_LARGE,
+        metavar="SHARE",
+        help="the share of each corpus's pages that are long generated pages (about 12 KB: "
+        "sections, refs, tables of links, code blocks), so that the mix is not only the "
+        "snapshot's short articles; 0 for copies only (default: %(default)s)",
     )
     p.add_argument(
         "--repeat",
@@ -537,6 +948,27 @@ def parser() -> argparse.ArgumentParser:
         default=3,
         help="how many times the floor and the conversion run, taking turns; the fastest "
         "counts (default: %(default)s)",
+    )
+    p.add_argument(
+        "--skip",
+        default="",
+        metavar="STEPS",
+        help="steps not to measure, comma-separated, of: floor (one pandoc process over all "
+        "the text; superlinear itself), noop (the rebuild with nothing changed), edit (the "
+        "rebuild after one edit) (default: none)",
+    )
+    p.add_argument(
+        "--books",
+        type=int,
+        default=0,
+        metavar="PAGES",
+        help="also build the ePub and the PDF (sphinx -b epub, -M latexpdf) of the corpora "
+        "of at most PAGES pages, each timed as a stage (default: %(default)s, none)",
+    )
+    p.add_argument(
+        "--jobs",
+        default="auto",
+        help="sphinx-build -j for every build (default: %(default)s; 1 to see one process)",
     )
     p.add_argument(
         "--out",
@@ -558,6 +990,13 @@ def parser() -> argparse.ArgumentParser:
         help="also measure what Lua costs (issue 14) on a MediaWiki with Scribunto on "
         "loopback, with PAGES pages of which a tenth call a module: API requests per page "
         "with --expand auto, and local Lua time per #invoke (benchmark-lua.json)",
+    )
+    p.add_argument(
+        "--timed-convert",
+        default=None,
+        metavar="JSON",
+        help="what the benchmark runs as its conversion: scripts/convert.py with the "
+        "arguments after --, the time and peak memory of its stages written to JSON",
     )
     return p
 
@@ -586,8 +1025,20 @@ def lua_table(numbers: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    rest: list[str] = []
+    if "--" in argv:
+        argv, rest = argv[: argv.index("--")], argv[argv.index("--") + 1 :]
     args = parser().parse_args(argv)
+    if args.timed_convert:
+        return timed_convert(rest, Path(args.timed_convert))
     sizes = sorted({int(size) for size in args.sizes.split(",") if size.strip()})
+    skip = frozenset(s.strip() for s in args.skip.split(",") if s.strip())
+    if skip - {"floor", "noop", "edit"}:
+        parser().error(
+            f"--skip: unknown steps {', '.join(sorted(skip - {'floor', 'noop', 'edit'}))}"
+        )
+    plan = Plan(repeat=max(args.repeat, 1), skip=skip, books=args.books, jobs=args.jobs)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 
@@ -601,10 +1052,9 @@ def main(argv: list[str] | None = None) -> int:
         for size in [snapshot_size, *(s for s in sizes if s != snapshot_size)]:
             corpus = work / f"corpus-{size}"
             shutil.rmtree(corpus, ignore_errors=True)
-            replicate(SNAPSHOT, corpus, size, site=SITE)
-            results.append(
-                measure(corpus, work / f"site-{size}", pages=size, repeat=args.repeat, say=say)
-            )
+            share = args.large if size != snapshot_size else 0.0
+            replicate(SNAPSHOT, corpus, size, site=SITE, large=share)
+            results.append(measure(corpus, work / f"site-{size}", pages=size, plan=plan, say=say))
     finally:
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)
