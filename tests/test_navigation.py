@@ -86,6 +86,18 @@ def test_a_large_tree_shows_the_branch_of_the_page_each_list_cut():
     assert more[1].a is None  # the top level has no such page
 
 
+def test_past_the_cut_a_long_list_shows_the_entries_on_the_branch_in_their_order():
+    # a category of 5,000 pages: the page past the cut is found by its place, and the
+    # entries shown are the same whatever the list's length
+    pages = [f"p/{n:05}" for n in range(5000)]
+    titles = {"c/a": "A", **{d: d for d in pages}}
+    long = read_navigation([("", ["c/a"])], {"c/a": [*pages, pages[4321]]}, titles)
+    assert long.places["c/a"][pages[4321]] == (4321, 5000)  # listed twice
+    assert [e[1] for e in entries(render(long, pages[4321], uri=uri, limit=2))] == [
+        "A", pages[0], pages[1], pages[4321], pages[4321], "\u2026 4,997 more",
+    ]  # fmt: skip
+
+
 def test_a_large_tree_opens_nothing_off_the_branch():
     html = render(NAVIGATION, "c/b", uri=uri, limit=3)
     assert entries(html) == [

@@ -648,24 +648,27 @@ def prepare_page(text: str, *, title: t.Title, namespaces: t.Namespaces) -> Prep
         parts.warnings.append(WikiWarning(title.full, line, Kind.MARKUP, message))
     inside_lists = _list_defined_refs(code)
     # Images last: a <ref> in a caption becomes its marker first, as in the text.
-    images: list[Wikilink] = []
-    for node in code.filter(recursive=True):
+    images: list[tuple[Wikicode, int, Wikilink]] = []
+    replaced: list[tuple[Wikicode, int, str]] = []
+    for parent, index, node in list(_with_parents(code)):
         if id(node) in inside_lists:
             continue
         if isinstance(node, Tag):
             value = parts.tag(node)
         elif isinstance(node, Wikilink) and parts.is_image(node):
-            images.append(node)
+            images.append((parent, index, node))
             continue
         elif isinstance(node, Wikilink):
             value = parts.wikilink(node)
         else:
             continue
         if value is not None:
-            _replace(code, node, value)
-    for node in images:
+            replaced.append((parent, index, value))
+    _replace(replaced)
+    for parent, _, node in images:  # where pass one may have moved them in their lists
         if (value := parts.wikilink(node)) is not None:
-            _replace(code, node, value)
+            with contextlib.suppress(ValueError):
+                parent.replace(node, value, recursive=False)
     body = _LOOSE_REF.sub(parts.cite_loose, str(code)) + parts.list_the_rest()
     parts.warn_uncited()
     boxes: list[Box] = []
@@ -698,9 +701,23 @@ def _tag_name(tag: Tag) -> str:
     return str(tag.tag).strip().lower()
 
 
-def _replace(code: Wikicode, node: Node, value: str) -> None:
-    with contextlib.suppress(ValueError):  # already gone with an enclosing node
-        code.replace(node, value, recursive=True)
+def _with_parents(code: Wikicode) -> Iterator[tuple[Wikicode, int, Node]]:
+    """Every node of the tree with the node list that holds it and its place there, in
+    the order of ``code.filter(recursive=True)`` (a node before the nodes inside it)."""
+    for index, node in enumerate(code.nodes):
+        yield code, index, node
+        for inner in node.__children__():
+            yield from _with_parents(inner)
+
+
+def _replace(replacements: Iterable[tuple[Wikicode, int, str]]) -> None:
+    """Replace nodes by text, each given by the node list that holds it and its place
+    there (a node inside another one replaced goes with it), the last place of a list
+    first so that the others stay where they were. (Searching the page's tree for each
+    node made preparing a page quadratic in its length.)"""
+    for parent, index, value in sorted(replacements, key=lambda r: (id(r[0]), -r[1])):
+        parent.nodes.pop(index)
+        parent.insert(index, value)
 
 
 # --- the whole wiki -----------------------------------------------------------------

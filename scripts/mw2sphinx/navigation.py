@@ -41,6 +41,11 @@ class Navigation:
     branches: Mapping[str, tuple[str, ...]]
     #: how many entries the whole tree has (a document listed twice counts twice)
     size: int
+    #: where each document stands in each list: by the list's document (or, for the root
+    #: document's toctrees, their index), the places of each document in it
+    places: Mapping[str | int, Mapping[str, tuple[int, ...]]] = dataclasses.field(
+        default_factory=dict
+    )
 
 
 def read_navigation(
@@ -67,7 +72,16 @@ def read_navigation(
             continue
         branches[doc] = (*path, doc)
         stack.extend((child, branches[doc]) for child in reversed(kept.get(doc, ())))
-    return Navigation(dict(titles), kept, top, branches, size)
+    lists: list[tuple[str | int, Sequence[str]]] = [*enumerate(d for _, d in top), *kept.items()]
+    return Navigation(dict(titles), kept, top, branches, size, dict(map(_places, lists)))
+
+
+def _places(item: tuple[str | int, Sequence[str]]) -> tuple[str | int, dict[str, tuple[int, ...]]]:
+    key, docs = item
+    places: dict[str, tuple[int, ...]] = {}
+    for index, doc in enumerate(docs):
+        places[doc] = (*places.get(doc, ()), index)
+    return key, places
 
 
 #: Stands for the class furo gives the last current entry, until the last is known.
@@ -114,24 +128,30 @@ class _Writer:
 
     def write(self) -> str:
         out = []
-        for caption, docs in self.navigation.sections:
+        for index, (caption, docs) in enumerate(self.navigation.sections):
             if caption:
                 out.append(
                     '<p class="caption" role="heading" aria-level="2"><span class="caption-text">'
                     f"{_text(caption)}</span></p>\n"
                 )
-            out.append(self.entries(docs, 1, None))
+            out.append(self.entries(docs, 1, None, index))
         text = "".join(out)
         head, mark, tail = text.rpartition(_CURRENT_PAGE)
         if mark:  # furo's current page: the last entry marked current
             text = head + " current-page" + tail
         return text.replace(_CURRENT_PAGE, "")
 
-    def entries(self, docs: Sequence[str], level: int, parent: str | None) -> str:
+    def entries(self, docs: Sequence[str], level: int, parent: str | None, key: str | int) -> str:
+        """The list ``docs``: the entries of ``parent`` (``None``: a toctree of the root
+        document), ``key`` its key in :attr:`Navigation.places`."""
         shown = list(docs)
         if not self.whole and len(docs) > self.limit:
-            shown = shown[: self.limit]
-            shown += [d for d in docs[self.limit :] if d in self.open or d == self.docname]
+            # past the cut, the entries on the page's branch: found by their places, not
+            # by going through the list (as long as the wiki) on every page
+            places = self.navigation.places.get(key, {})
+            wanted = {*self.open, self.docname}
+            later = sorted(i for d in wanted for i in places.get(d, ()) if i >= self.limit)
+            shown = [*docs[: self.limit], *(docs[i] for i in later)]
         items = [self.entry(doc, level) for doc in shown]
         if len(docs) > len(shown):
             items.append(self.more(len(docs) - len(shown), level, parent))
@@ -154,7 +174,7 @@ class _Writer:
         if not children or doc in self.expanded or not (self.whole or doc in self.open):
             return f'<li class="{classes}{_CURRENT_PAGE if current else ""}">{link}</li>\n'
         self.expanded.add(doc)
-        sublist = self.entries(children, level + 1, doc)
+        sublist = self.entries(children, level + 1, doc, doc)
         self.checkboxes += 1
         box = f"toctree-checkbox-{self.checkboxes}"
         checked = 'checked="" ' if current else ""
