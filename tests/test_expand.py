@@ -151,6 +151,8 @@ def test_msgnw_shows_the_source() -> None:
     text = expanded("{{msgnw:Raw}}")
     assert "[[" not in text and "''" not in text and "{{" not in text
     assert text == "&#39;&#39;x&#39;&#39; &#42; &#91;&#91;y&#93;&#93; &#123;&#123;z&#125;&#125;"
+    missing = "&#91;&#91;&#58;Template&#58;No such page&#93;&#93;"
+    assert expanded("{{MSGNW:No such page}}") == missing
 
 
 def test_unknown_parser_function_keeps_every_argument() -> None:

@@ -394,8 +394,10 @@ def _expand_template(node: Template, ctx: _Context, params, depth: int) -> str:
             return listed
     ctx.result.transcluded.add(title.full)
     page = _page_following_redirects(ctx, title)
-    if page is not None and raw:
-        return _shown_as_source(text_for_transclusion(page.text))
+    if raw:  # {{msgnw:}}: the source, or the red link MediaWiki would make, shown as written
+        return _shown_as_source(
+            text_for_transclusion(page.text) if page is not None else f"[[:{title.full}]]"
+        )
     if page is None:
         if title.namespace == TEMPLATE:
             ctx.warn(Kind.TEMPLATE_UNKNOWN, f"template {title.full!r} does not exist", line)
