@@ -34,7 +34,7 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.i18n import format_date
 
-from . import __version__
+from . import __version__, sphinxpatches
 from .navigation import DEFAULT_LIMIT, Navigation, read_navigation, render
 from .sitedata import (
     SITE_DATA,
@@ -639,6 +639,7 @@ def add_assets(app: Sphinx) -> None:
 
 def setup(app: Sphinx) -> dict:
     _register_options(app)
+    sphinxpatches.setup(app)
     app.add_node(redlink, html=(visit_redlink, depart_redlink))
     app.add_post_transform(MarkRedLinks)
     app.add_css_file("wiki.css")
