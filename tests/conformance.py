@@ -48,7 +48,7 @@ import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import fidelity
 import pypandoc
@@ -616,6 +616,23 @@ def _internal_target(anchor, namespaces):
     return title
 
 
+def _upload_link(anchor) -> bool:
+    """A red link to a missing file: ``Special:Upload&wpDestFile=X``, class ``new``."""
+    return "new" in anchor.get("class", ()) and "wpDestFile" in parse_qs(
+        urlsplit(anchor.get("href", "")).query
+    )
+
+
+def _file_redlink(anchor, namespaces) -> bool:
+    """A red link to a file's description page (``title=File:X&redlink=1``)."""
+    href = anchor.get("href", "")
+    if "redlink=1" not in urlsplit(href).query:
+        return False
+    raw = fidelity.redlink_target(href)
+    title = namespaces.title(raw) if raw else None
+    return title is not None and not title.interwiki and title.namespace == 6
+
+
 def expected_seen(html: str, namespaces, wiki_titles, redirects: Mapping[str, str]) -> Seen:
     """The expected HTML of a case, reduced as fidelity reduces a parse-API result.
 
@@ -628,8 +645,13 @@ def expected_seen(html: str, namespaces, wiki_titles, redirects: Mapping[str, st
     targets: set[str] = set()
     redlinks: Counter[str] = Counter()
     for anchor in soup.select("a[href]"):
+        if _upload_link(anchor):  # a missing file: MediaWiki's red link to its upload page
+            redlinks[fidelity.normalise_text(anchor.get_text())] += 1
+            continue
         title = _internal_target(anchor, namespaces)
         if title is None:
+            if _file_redlink(anchor, namespaces):  # [[:File:X]] to a page the wiki has not
+                redlinks[fidelity.normalise_text(anchor.get_text())] += 1
             continue
         targets.add(title.full)
         full = title.full

@@ -779,6 +779,20 @@ class SiteIndex:
         """File title -> the local copy, for every file with a place in the tree."""
         return {title: str(self.files[title].path) for title in self.media}
 
+    def file_title(self, title: str) -> str:
+        """A file's title after the redirects of its description page (File:A -> File:B),
+        as MediaWiki's file repository follows them; the title itself if none leads to a file."""
+        seen, full = {title}, title
+        while full not in self.media and full in self.redirects:
+            target = self.namespaces.parse(self.redirects[full])
+            if target is None or target.interwiki or target.namespace != t.FILE:
+                break
+            if target.full in seen:
+                break
+            full = target.full
+            seen.add(full)
+        return full if full in self.media else title
+
     def locate(self, title: t.Title) -> tuple[str, str | None]:
         """Follow redirects to a page; its title and label (of the section, if it has it)."""
         full, fragment = title.full, title.fragment
@@ -894,6 +908,9 @@ class _Context(PageContext):
 
     def _make_image(self, number: int) -> Image:
         use = self.prepared.images[number]
+        followed = self.index.file_title(use.title)
+        if followed != use.title:
+            use = dataclasses.replace(use, title=followed)
         path = self.index.media.get(use.title)
         if path is None:
             why = self.index.file_problems.get(use.title, "is not in the source")
@@ -955,7 +972,7 @@ class _Context(PageContext):
                 return Resolved("text", title=parsed.full)
             return Resolved("internal", t.label(docname), title=parsed.full)
         if parsed.namespace in {t.MEDIA, t.FILE}:  # [[Media:x]], [[:File:x]]: the file itself
-            file_title = f"{index.namespaces.names[t.FILE]}:{parsed.text}"
+            file_title = index.file_title(f"{index.namespaces.names[t.FILE]}:{parsed.text}")
             place = index.media.get(file_title)
             if place is None:
                 self.red_links.add(file_title)

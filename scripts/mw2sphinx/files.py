@@ -38,7 +38,7 @@ class FileUse:
     align: str = ""
     width: int | None = None
     height: int | None = None
-    alt: str = ""
+    alt: str | None = None  # None: no alt= option (an inline image's alt is its caption)
     link: str | None = None  # None: the file itself; "": no link
     caption: str = ""  # wikitext
     upright: float | None = None

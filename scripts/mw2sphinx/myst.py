@@ -791,7 +791,7 @@ class MystWriter:
         # MediaWiki's broken-file link reads the alt text, or (inline) the caption, or the
         # title; a figure shows its caption below it.
         label = escape(use.alt) if use.alt else ""
-        if not label and not use.is_figure:
+        if use.alt is None and not use.is_figure:
             label = caption
         link = f"[{label or escape(use.title)}]{{.wiki-redlink .wiki-missing-file}}"
         return link + (f" {caption}" if caption and use.is_figure else "")
