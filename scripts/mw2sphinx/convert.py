@@ -851,6 +851,9 @@ class _Context(PageContext):
             out.append((self.prepared.footnote_label(key), blocks))
         return out
 
+    def list_count(self) -> int:
+        return len(self.prepared.lists)
+
     def has_block_marker(self, text: str) -> bool:
         return any(
             match.group(1) in {"LIST", "GAL", "BOX"} or self._figure(int(match.group(2)))

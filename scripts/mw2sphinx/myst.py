@@ -20,7 +20,7 @@ from .files import FileUse
 from .layout import Gallery
 from .pandoc_ast import Blocks, Content, Inline, Inlines, Node, text_node
 from .report import Kind
-from .vocabulary import ALLOWED_TAGS, safe_url
+from .vocabulary import ALLOWED_TAGS, LIST_MARKER_RE, safe_url
 
 # --- escaping ---------------------------------------------------------------------
 
@@ -229,6 +229,10 @@ class PageContext:
     def footnotes(self, list_number: int) -> list[tuple[str, Blocks]]:  # pragma: no cover
         raise NotImplementedError
 
+    def list_count(self) -> int:  # pragma: no cover
+        """How many reference lists the page has (their numbers: 0 to this, exclusive)."""
+        raise NotImplementedError
+
     def warn(self, kind: Kind, message: str, needle: str = "") -> None:  # pragma: no cover
         raise NotImplementedError
 
@@ -275,6 +279,7 @@ class MystWriter:
         self.previous: str | None = None
         self.in_link = False  # writing a link's text
         self.cited: set[str] = set()  # footnote labels written so far
+        self.listed: set[int] = set()  # reference lists written so far
         self.block_rules: dict[str, Callable[[Any], str]] = {
             "Para": self.para,
             "Plain": self.para,
@@ -322,6 +327,10 @@ class MystWriter:
 
     def document(self, blocks: Blocks) -> str:
         text = self.blocks(blocks).strip("\n")
+        # A list whose marker was swallowed (by a <pre> left open to the page's end, as
+        # MediaWiki reads it) still lists its refs, at the end, where Cite puts the rest.
+        lost = [n for n in range(self.ctx.list_count()) if n not in self.listed]
+        text = "\n\n".join([text, *(self.footnote_list(n) for n in lost)]).strip("\n")
         # A transition may not end the document either: the last one becomes a drawn rule.
         if text.endswith(_TRANSITION):
             text = text[: -len(_TRANSITION)] + HORIZONTAL_RULE
@@ -390,6 +399,7 @@ class MystWriter:
         return "\n\n".join(p for p in out if p)
 
     def footnote_list(self, number: int) -> str:
+        self.listed.add(number)
         out = []
         for label, blocks in self.ctx.footnotes(number):
             self.nesting += 1
@@ -475,6 +485,7 @@ class MystWriter:
     def code_block(self, content: Content) -> str:
         (_id, classes, _kv), text = content
         language = next((c for c in classes if re.fullmatch(r"[A-Za-z0-9_+\-]{1,30}", c)), "")
+        text = LIST_MARKER_RE.sub("", text)  # a list swallowed by the code is listed at the end
         fence = code_fence(text)
         return f"{fence}{language}\n{text}\n{fence}"
 

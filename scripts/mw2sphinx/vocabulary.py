@@ -19,6 +19,7 @@ REF_MARKER = _PREFIX + "REF{}Q"
 IMAGE_MARKER = _PREFIX + "IMG{}Q"
 #: a <references /> list (convert.py), by its number in the page's lists
 LIST_MARKER = _PREFIX + "LIST{}Q"
+LIST_MARKER_RE = re.compile(_PREFIX + r"LIST(\d+)Q")
 #: an external link's URL (extlinks.py), by its number in the page's URLs
 URL_MARKER = _PREFIX + "URL{}Q"
 URL_MARKER_RE = re.compile(_PREFIX + r"URL(\d+)Q")
