@@ -519,11 +519,11 @@ def conf_extensions() -> list[str]:
 def sphinx_command(
     site: Path, *, builder: str = "html", jobs: str = "auto", timed: bool = False
 ) -> list[str]:
-    command = [sys.executable, "-m", "sphinx", "-W", "-n", "--keep-going", "-j", jobs]
-    if builder == "pdf":
-        command += ["-M", "latexpdf", str(site), str(site / "_build"), "-c", str(ROOT)]
-        return command
-    command += ["-b", builder, "-c", str(ROOT)]
+    options = ["-W", "-n", "--keep-going", "-j", jobs]
+    if builder == "pdf":  # make mode: -M comes first
+        make = [sys.executable, "-m", "sphinx", "-M", "latexpdf", str(site), str(site / "_build")]
+        return [*make, "-c", str(ROOT), *options]
+    command = [sys.executable, "-m", "sphinx", *options, "-b", builder, "-c", str(ROOT)]
     if timed:
         command += ["-D", "extensions=" + ",".join([*conf_extensions(), "benchmark"])]
     return [*command, str(site), str(site / "_build" / builder)]
@@ -857,7 +857,7 @@ def report(results: list[Result], *, machine_line: str) -> str:
             "Peak memory (the largest resident set of any process of the step, MB)",
             memory_table(results),
             "Stages of the full build (seconds, then the peak resident set of the process"
-            " while the stage ran, MB; pandoc: its largest process; Sphinx write includes"
+            " while the stage ran, MB; pandoc: with its pandoc processes; Sphinx write includes"
             " the search index's feeding and the page context handlers)",
             stage_tables(results),
             "Growth from one size to the next",
