@@ -434,3 +434,24 @@ def test_a_collapsed_block_opens_and_closes(browser, served):  # noqa: F811
         assert not page.get_by_text("Text of the first tab.").is_visible()
     finally:
         context.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_gallery_page_passes_the_accessibility_audit(browser, served, theme):  # noqa: F811
+    """axe-core, WCAG 2 A and AA, on the page with a gallery, a dropdown and tabs."""
+    from test_browser import AXE, _violations
+
+    if not AXE.is_file():
+        pytest.fail(f"no {AXE}: npm ci --prefix tests/node (what .ci/run does)")
+    context = browser.new_context(viewport=DESKTOP, color_scheme=theme)
+    context.add_init_script(f"localStorage.setItem('theme', '{theme}')")
+    page = context.new_page()
+    try:
+        page.goto(served)
+        page.wait_for_load_state("load")
+        assert page.locator("body").get_attribute("data-theme") == theme
+        assert page.locator(".wiki-gallery .sd-card").count() >= 3  # the gallery is audited
+        assert _violations(page) == []
+    finally:
+        context.close()
