@@ -19,6 +19,7 @@ from ..titles import FILE, MAIN, MODULE, Namespaces
 from .client import ApiClient
 from .common import EXTRA_NAMESPACES, SourceError
 from .folder import redirect_target
+from .media import wiki_file
 from .progress import Progress
 
 #: Pages a request: the API's limit for page content for clients that are not bots.
@@ -186,16 +187,7 @@ def _file(title: str, page: dict) -> WikiFile | None:
     info = (page.get("imageinfo") or [None])[0]
     if not isinstance(info, dict):
         return None
-    return WikiFile(
-        title=title,
-        url=str(info.get("url", "")),
-        size=info.get("size"),
-        sha1=info.get("sha1"),
-        mime=str(info.get("mime", "")),
-        width=info.get("width") or None,
-        height=info.get("height") or None,
-        timestamp=info.get("timestamp"),
-    )
+    return wiki_file(title, info)
 
 
 def namespace_pages(client: ApiClient, namespace: int) -> Iterator[list[RemotePage]]:

@@ -208,7 +208,8 @@ def file_info(
     return result
 
 
-def _wiki_file(title: str, info: dict) -> WikiFile:
+def wiki_file(title: str, info: dict) -> WikiFile:
+    """A file as the API's imageinfo describes it (the API reader and the downloads)."""
     return WikiFile(
         title=title,
         url=str(info.get("url", "")),
@@ -244,7 +245,7 @@ def fetch_wanted(
     files = {title: known[title] for title in by_title if title in known and known[title].url}
     missing = sorted(set(by_title) - set(files))
     for title, info in file_info(client, missing).items():
-        files[title] = _wiki_file(title, info)
+        files[title] = wiki_file(title, info)
     problems = {title: "is not on the wiki" for title in missing if title not in files}
     cache = read_cache(dest)
     result = Fetched({}, problems)
