@@ -7,6 +7,7 @@ Screenshots of the home page and an article, light and dark, go to ``test-artifa
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
@@ -64,11 +65,11 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def base_url(site: Path) -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site))
-    )
+@contextlib.contextmanager
+def serve(folder: Path) -> Iterator[str]:
+    """A built site served on loopback while the context lasts: its address."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -77,6 +78,12 @@ def base_url(site: Path) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@pytest.fixture(scope="module")
+def base_url(site: Path) -> Iterator[str]:
+    with serve(site) as address:
+        yield address
 
 
 @pytest.fixture(scope="module")

@@ -351,23 +351,10 @@ DESKTOP = {"width": 1280, "height": 900}
 
 @pytest.fixture(scope="module")
 def served(html_site):
-    import functools
-    import http.server
-    import threading
+    from test_browser import serve
 
-    from test_browser import _QuietHandler
-
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(html_site))
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/pages/Layout.html"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serve(html_site) as address:
+        yield address + "pages/Layout.html"
 
 
 def _open(chromium, url: str, viewport: dict):

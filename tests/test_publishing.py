@@ -6,11 +6,8 @@ through its API and built with the project's conf.py; the redirects followed in 
 
 from __future__ import annotations
 
-import functools
-import http.server
 import subprocess
 import sys
-import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,8 +17,7 @@ from bs4 import BeautifulSoup
 from mediawiki import MediaWiki, available
 from mw2sphinx.sitedata import SiteData
 from playwright.sync_api import sync_playwright
-from test_browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT
-from test_browser import _QuietHandler as QuietHandler
+from test_browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, serve
 from wikis import ROOT, convert
 
 PIL = pytest.importorskip("PIL.Image", reason="Pillow is in requirements.txt")
@@ -132,20 +128,8 @@ def test_a_redirects_old_address_forwards_to_the_target_section(built):
 
 @pytest.fixture(scope="module")
 def base_url(built) -> Iterator[str]:
-    yield from serve(built[1])
-
-
-def serve(html: Path) -> Iterator[str]:
-    handler = functools.partial(QuietHandler, directory=str(html))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serve(built[1]) as address:
+        yield address
 
 
 def test_opening_a_redirect_in_a_browser_lands_on_the_target_section(built, base_url):
@@ -282,7 +266,7 @@ def test_a_wiki_address_in_a_browser_lands_on_the_page(with_wiki_addresses: Path
         )
         try:
             page = browser.new_page(viewport=VIEWPORT)
-            for root in serve(with_wiki_addresses):
+            with serve(with_wiki_addresses) as root:
                 # as the wiki wrote its addresses: /wiki/Title (the host adds the slash)
                 page.goto(root + "wiki/Old_part")
                 page.wait_for_url("**/pages/Alpha.html#*")
