@@ -56,6 +56,22 @@ def test_disallowed_html_is_shown_as_text_with_a_warning():
     assert "<script" not in page.markdown.replace("\\<", "")
 
 
+def test_langconvert_text_is_shown_as_written_with_a_warning():
+    # MediaWiki converts it into the other variant (zdravo -> здраво); there is no variant
+    # converter here, so the text stays, the tags go, and the report says so.
+    page, warnings = warnings_of(
+        'Intro.\n\n<langconvert from="sr-latn" to="sr-cyrl">zdravo</langconvert> x'
+    )
+    assert ("variant", 3) in warnings
+    assert "zdravo x" in page.markdown and "langconvert" not in page.markdown
+
+
+def test_empty_langconvert_is_nothing_and_no_warning():
+    page, warnings = warnings_of('x<langconvert from="crh-latn" to="crh-cyrl"/>x')
+    assert "xx" in page.markdown and "langconvert" not in page.markdown
+    assert not any(kind in ("variant", "html") for kind, _ in warnings)
+
+
 def test_unsupported_parser_function_is_a_placeholder_and_a_warning():
     page, warnings = warnings_of("{{#invoke:Module|main}}")
     assert ("parser-function", 1) in warnings

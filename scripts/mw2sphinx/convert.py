@@ -441,9 +441,23 @@ _STYLE_TAGS = re.compile(
 )
 
 
+#: ``<langconvert from=… to=…>``: MediaWiki shows its text converted into another variant
+#: of the language (Serbian Latin to Cyrillic, simplified to traditional Chinese …); there is
+#: no variant converter here, so the text is shown as written (and reported).
+_LANGCONVERT = re.compile(
+    r"<langconvert\b[^>]*?(?:/>|>(.*?)</langconvert\s*>)", re.IGNORECASE | re.DOTALL
+)
+
+
+def unconverted_variants(text: str) -> int:
+    """How many ``<langconvert>`` tags of ``text`` hold text this converter shows as written."""
+    return sum(1 for m in _LANGCONVERT.finditer(text) if (m.group(1) or "").strip())
+
+
 def rewrite_tags(text: str) -> str:
     """Rewrite the extension tags pandoc does not read as the wikitext they mean."""
     text = _STYLE_TAGS.sub("", text)
+    text = _LANGCONVERT.sub(lambda m: m.group(1) or "", text)
     text = _POEM.sub(_poem, text)
     text = _INLINE_HIGHLIGHT.sub(lambda m: "<code>" + _html_escape(m.group(4)) + "</code>", text)
     text = _BLOCK_MATH.sub(lambda m: "\n:<math>" + m.group(1) + "</math>\n", text)
@@ -640,6 +654,11 @@ def prepare_page(text: str, *, title: t.Title, namespaces: t.Namespaces) -> Prep
         warn=lambda message, needle: parts.warn(message, needle, Kind.LAYOUT),
     )
     code = mwparserfromhell.parse(rewrite_tags(balanced), skip_style_tags=True)
+    if variants := unconverted_variants(balanced):
+        message = (
+            f"{variants} <langconvert> text(s) not converted to another variant; shown as written"
+        )
+        parts.warn(message, "<langconvert", Kind.VARIANT)
     if nested:
         message = f"{nested} <ref> tag(s) inside a <ref> or closing none, shown as text"
         parts.warn(message, "<ref")

@@ -560,6 +560,7 @@ _HTML_TAGS = ALLOWED_TAGS - {
     "ref", "references", "nowiki", "pre", "math", "syntaxhighlight", "source", "poem",
     "gallery", "includeonly", "noinclude", "onlyinclude", "templatestyles", "indicator",
     "chem", "ce", "score", "graph", "timeline", "categorytree", "tabber", "tabs", "tab",
+    "langconvert",
 }  # fmt: skip
 
 

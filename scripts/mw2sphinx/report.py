@@ -40,6 +40,7 @@ class Kind(enum.StrEnum):
     EXPANSION = "expansion"
     LUA = "lua"
     LAYOUT = "layout"
+    VARIANT = "variant"
 
     @property
     def meaning(self) -> str:
@@ -64,6 +65,7 @@ MEANINGS: dict[Kind, str] = {
     Kind.EXPANSION: "the live wiki could not expand a page; it was expanded here",
     Kind.LUA: "a Lua module failed or went over its limits; shown as a script error",
     Kind.LAYOUT: "a gallery, collapsible block or tab set that is malformed; shown as read",
+    Kind.VARIANT: "text to be converted into another variant of its language; shown as written",
 }
 
 

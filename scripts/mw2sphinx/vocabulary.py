@@ -43,7 +43,7 @@ ALLOWED_TAGS = frozenset(
     "strong tt var div center blockquote ol ul dl table caption thead tbody tfoot pre ruby "
     "rb rp rt rtc p span abbr dfn kbd samp data time mark br wbr hr li dt dd td th tr q "
     "ref references nowiki math syntaxhighlight source poem gallery includeonly noinclude "
-    "onlyinclude templatestyles indicator chem ce score graph timeline categorytree "
+    "onlyinclude templatestyles indicator chem ce score graph timeline categorytree langconvert "
     # the Tabber, TabberNeue and Tabs extensions (sphinx-design tab sets, layout.py)
     "tabber tabs tab".split()
 )
