@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from mw2sphinx import expand
+from mw2sphinx import expand, mwdata
 from mw2sphinx import titles as t
 from mw2sphinx.model import Page, SiteInfo, Wiki
 
@@ -122,6 +122,72 @@ def expanded(text: str, *, wiki: Wiki = WIKI, title: str = "Parser test") -> str
 )
 def test_expands_as_mediawiki(wikitext: str, result: str) -> None:
     assert expanded(wikitext) == result
+
+
+needs_mediawiki = pytest.mark.skipif(
+    not mwdata.installed(), reason="MediaWiki's data is not installed (Debian's mediawiki)"
+)
+
+
+@needs_mediawiki
+@pytest.mark.parametrize(
+    ("wikitext", "result"),
+    [
+        # a MediaWiki: page the wiki does not have is its message's default text
+        (
+            "{{MediaWiki:Mainpage}} {{MediaWiki:history_short}} {{MediaWiki:history short}}",
+            "Main Page History History",
+        ),
+        ("{{MediaWiki:Mainpagexxx}}", "[[:MediaWiki:Mainpagexxx]]"),
+        # {{int:}}: the wiki's page first, else the default, expanded (its PLURAL read)
+        ("{{int:greeting|you|me}} {{int:mainpage}}", "Hello you, me! Main Page"),
+        ("{{int:nmembers|1}}, {{int:nmembers|2}}", "1 member, 2 members"),
+        ("{{int:no such message}}", "⧼no such message⧽"),
+        # languages by their names in themselves, any case, by BCP 47 codes too
+        (
+            "{{#language:ar}} {{#language:AR}} {{#language:de-x-formal}}",
+            "العربية العربية Deutsch (Sie-Form)",
+        ),
+        ("{{#language:xx-unknown}} {{#language:}}", "xx-unknown English"),
+        (
+            "{{#bcp47:sr-ec}} {{#bcp47: de-formal}} {{#bcp47:simple}} {{#bcp47:roa-tara}} "
+            "{{#bcp47:be-x-old}} {{#bcp47:zh-yue}} {{#bcp47:eml}} {{#bcp47:EN-gb}}",
+            "sr-Cyrl de-x-formal en-simple nap-x-tara be-tarask yue egl en-GB",
+        ),
+    ],
+)
+def test_mediawikis_own_data(wikitext: str, result: str) -> None:
+    assert expanded(wikitext) == result
+
+
+@pytest.mark.parametrize(
+    ("wikitext", "result"),
+    [
+        ("{{PLURAL:1|a|b}} {{PLURAL:2|a|b}} {{PLURAL:1,000|a|b}} {{PLURAL:1.5|a|b}}", "a b b b"),
+        ("{{PLURAL:0|0=none|a|b}} {{PLURAL:5|a}} {{PLURAL:5|5=five|a|b}}", "none a five"),
+        ("{{GENDER:|he|she|they}} {{GENDER:|he|she}} {{GRAMMAR:genitive|wiki}}", "they he wiki"),
+    ],
+)
+def test_language_functions_in_english(wikitext: str, result: str) -> None:
+    assert expanded(wikitext) == result
+
+
+def test_without_mediawiki_a_message_is_its_name_and_a_warning(monkeypatch, tmp_path) -> None:
+    monkeypatch.setattr(mwdata, "MEDIAWIKI", tmp_path)
+    for cached in (mwdata.messages, mwdata.autonyms, mwdata._code_mappings):
+        cached.cache_clear()
+    try:
+        result = expand.expand_page(
+            "{{int:mainpage}} {{MediaWiki:Mainpage}} {{int:greeting|a|b}} {{#language:ar}} "
+            "{{#bcp47:sr-ec}}",
+            wiki=WIKI, title=NAMESPACES.title("P"), namespaces=NAMESPACES,
+        )  # fmt: skip
+    finally:
+        for cached in (mwdata.messages, mwdata.autonyms, mwdata._code_mappings):
+            cached.cache_clear()
+    assert result.text == "⧼mainpage⧽ [[:MediaWiki:Mainpage]] Hello a, b! ar sr-EC"
+    assert [w.kind for w in result.warnings] == ["message"]
+    assert "mainpage" in result.warnings[0].message
 
 
 def test_clock_variables_are_case_sensitive() -> None:

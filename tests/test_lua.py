@@ -408,3 +408,24 @@ def test_the_libraries_answer_as_scribunto_does(lua_wiki):
     expected = theirs["expandtemplates"]["wikitext"].split("\n")
     assert len(expected) > 50
     assert ours.text.split("\n") == expected
+
+
+def test_a_module_reads_mediawikis_default_messages():
+    """mw.message for a message the wiki has no MediaWiki: page of: MediaWiki's default
+    (mwdata, from the installed MediaWiki), as Scribunto gives it."""
+    from mw2sphinx.model import Page, Wiki
+
+    module = (
+        "local p = {}\nfunction p.m(frame)\n  return mw.message.new('mainpage'):plain() .. '/' "
+        ".. mw.message.new('greeting'):plain() .. '/' .. mw.message.new('no-such'):plain()\n"
+        "end\nreturn p\n"
+    )
+    pages = {
+        "Module:M": Page("Module:M", titles.MODULE, module),
+        "MediaWiki:Greeting": Page("MediaWiki:Greeting", 8, "Hi"),
+    }
+    wiki = Wiki(site=SiteInfo(name=SITE_NAME), pages=pages)
+    namespaces = titles.Namespaces(wiki.site)
+    result = expand_page("{{#invoke:M|m}}", wiki=wiki, title=namespaces.title("P"),
+                         namespaces=namespaces)  # fmt: skip
+    assert result.text == "Main Page/Hi/⧼no-such⧽"

@@ -17,10 +17,10 @@ import mwparserfromhell
 from mwparserfromhell.nodes import Argument, Comment, Tag, Template, Text
 from mwparserfromhell.nodes.extras import Parameter
 
-from . import parser_functions
-from .model import Wiki
+from . import mwdata, parser_functions
+from .model import Page, Wiki
 from .report import Kind, WikiWarning, line_of
-from .titles import CANONICAL_SPECIAL, SPECIAL, TEMPLATE, Namespaces, Title, url_title
+from .titles import CANONICAL_SPECIAL, MEDIAWIKI, SPECIAL, TEMPLATE, Namespaces, Title, url_title
 from .vocabulary import ALLOWED_TAGS, PLACEHOLDER, UNEXPANDED_TAGS, alternatives
 
 if TYPE_CHECKING:
@@ -375,7 +375,7 @@ def _expand_template(node: Template, ctx: _Context, params, depth: int) -> str:
         query = "&".join(_expand(str(p), ctx, params, depth).strip() for p in node.params)
         return _page_url(ctx, word.lower(), rest, query)
     if word.lower() == "int" and colon:
-        return _message(ctx, rest.strip(), _arguments(node, ctx, params, depth))
+        return _message(ctx, rest.strip(), _arguments(node, ctx, params, depth), depth, line)
     magic = ctx.magic
     word_name = name if name in magic else name.upper()
     if not colon and (name in magic or word_name in CASE_INSENSITIVE_WORDS) and not node.params:
@@ -394,6 +394,8 @@ def _expand_template(node: Template, ctx: _Context, params, depth: int) -> str:
             return listed
     ctx.result.transcluded.add(title.full)
     page = _page_following_redirects(ctx, title)
+    if page is None and title.namespace == MEDIAWIKI:
+        page = _default_message_page(title)
     if raw:  # {{msgnw:}}: the source, or the red link MediaWiki would make, shown as written
         return _shown_as_source(
             text_for_transclusion(page.text) if page is not None else f"[[:{title.full}]]"
@@ -488,17 +490,36 @@ def _shown_as_source(text: str) -> str:
     return escaped
 
 
-def _message(ctx: _Context, name: str, arguments: dict[str, str]) -> str:
-    """``{{int:name|$1|$2}}``: the page MediaWiki:Name where the wiki has it, else MediaWiki's
-    sign for a message it does not know (the converter has no message files)."""
-    key = name[:1].lower() + name[1:]
-    title = ctx.namespaces.title(f"MediaWiki:{key}")
+def _default_message_page(title: Title) -> Page | None:
+    """A ``MediaWiki:`` page the wiki does not have, as MediaWiki shows it: its message's
+    default text (from the installed MediaWiki, :mod:`.mwdata`), or ``None``."""
+    text = mwdata.message(title.text)
+    return Page(title.full, MEDIAWIKI, text, origin="mediawiki") if text is not None else None
+
+
+def _message(ctx: _Context, name: str, arguments: dict[str, str], depth: int, line) -> str:
+    """``{{int:name|$1|$2}}``: the page MediaWiki:Name where the wiki has it, else the
+    message's default text; its parameters filled in, then expanded as wikitext (as the
+    parser does with what ``{{int:}}`` returns). A message no one has reads ``⧼name⧽``, as
+    in MediaWiki; without an installed MediaWiki to ask, that is also a warning."""
+    title = ctx.namespaces.title(f"MediaWiki:{mwdata.message_key(name)}")
     page = ctx.wiki.pages.get(title.full) if title is not None else None
-    if page is None:
+    if page is not None:
+        ctx.result.transcluded.add(page.title)
+        text = text_for_transclusion(page.text)
+    elif (default := mwdata.message(name)) is not None:
+        text = default
+    else:
+        if not mwdata.installed():
+            ctx.warn(
+                Kind.MESSAGE,
+                f"message {name!r}: no MediaWiki:{name} page and no installed MediaWiki "
+                f"({mwdata.MEDIAWIKI}) to read its default text from",
+                line,
+            )
         return f"\u29fc{name}\u29fd"
-    ctx.result.transcluded.add(page.title)
-    text = text_for_transclusion(page.text)
-    return re.sub(r"\$(\d+)", lambda m: arguments.get(m.group(1), m.group()), text)
+    text = re.sub(r"\$(\d+)", lambda m: arguments.get(m.group(1), m.group()), text)
+    return _expand(text, ctx, None, depth + 1)
 
 
 def _call_function(

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import quote, quote_plus
 
+from . import mwdata
 from .titles import url_title
 
 Expand = Callable[[str], str]
@@ -323,6 +324,38 @@ def _simple(function: Callable[[str], str]):
     return lambda first, args, expand, **_: function(expand(first).strip())
 
 
+def plural(number: str, forms: list[str]) -> str:
+    """``{{PLURAL:n|one|other}}`` in English: an explicit ``n=form`` that matches first,
+    then the first form for 1 and the second (or the last there is) for any other number."""
+    number = number.strip().replace(",", "")
+    explicit = [form for form in forms if re.match(r"\s*\d+=", form)]
+    for form in explicit:
+        key, _, value = form.partition("=")
+        if key.strip() == number:
+            return value
+    forms = [form for form in forms if form not in explicit]
+    if not forms:
+        return ""
+    try:
+        one = float(number) == 1 and "." not in number
+    except ValueError:
+        one = False
+    return forms[0] if one else forms[min(1, len(forms) - 1)]
+
+
+def gender(forms: list[str]) -> str:
+    """``{{GENDER:user|male|female|neutral}}``: the converter knows no one's gender, so the
+    neutral form (the third, else the last of the first two, else the first)."""
+    if not forms:
+        return ""
+    padded = forms + [forms[-1]] * max(0, 2 - len(forms))
+    return padded[2] if len(padded) > 2 else padded[0]
+
+
+def _forms(args: list[str], expand: Expand) -> list[str]:
+    return [_arg(args, i, expand) for i in range(len(args))]
+
+
 def _first_case(text: str, upper: bool) -> str:
     if not text:
         return text
@@ -360,6 +393,12 @@ FUNCTIONS: dict[str, Callable[..., str]] = {
     "#dateformat": lambda first, args, expand, **_: formatdate(
         expand(first).strip(), _arg(args, 0, expand)
     ),
+    "plural": lambda first, args, expand, **_: plural(expand(first), _forms(args, expand)),
+    "gender": lambda first, args, expand, **_: gender(_forms(args, expand)),
+    "grammar": lambda first, args, expand, **_: _arg(args, 0, expand),  # English has no cases
+    # the language's name in itself: without CLDR, MediaWiki names no language in another
+    "#language": lambda first, args, expand, **_: mwdata.language_name(expand(first)),
+    "#bcp47": _simple(mwdata.bcp47),
 }
 
 

@@ -41,6 +41,7 @@ class Kind(enum.StrEnum):
     LUA = "lua"
     LAYOUT = "layout"
     VARIANT = "variant"
+    MESSAGE = "message"
 
     @property
     def meaning(self) -> str:
@@ -66,6 +67,8 @@ MEANINGS: dict[Kind, str] = {
     Kind.LUA: "a Lua module failed or went over its limits; shown as a script error",
     Kind.LAYOUT: "a gallery, collapsible block or tab set that is malformed; shown as read",
     Kind.VARIANT: "text to be converted into another variant of its language; shown as written",
+    Kind.MESSAGE: "a MediaWiki message the wiki does not have and no installed MediaWiki "
+    "could give; shown as its name",
 }
 
 

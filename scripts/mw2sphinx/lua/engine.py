@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from urllib.parse import quote
 
+from .. import mwdata
 from ..model import Wiki
 from ..titles import MODULE, Namespaces, Title
 from . import dates
@@ -377,8 +378,8 @@ class PageEngine:
         }  # fmt: skip
 
     def _message_interface(self) -> dict:
-        """Messages are the wiki's MediaWiki: pages; one it does not have reads ⧼key⧽, as
-        on a wiki."""
+        """Messages are the wiki's MediaWiki: pages, else MediaWiki's defaults (mwdata); one
+        no one has reads ⧼key⧽, as on a wiki."""
 
         def text(data) -> str | None:
             raw = data["rawMessage"]
@@ -389,6 +390,10 @@ class PageEngine:
                                            f"{str(key)[:1].upper()}{str(key)[1:]}")  # fmt: skip
                 if page is not None:
                     return page.text
+            for key in (data["keys"] or {}).values():
+                default = mwdata.message(str(key))
+                if default is not None:
+                    return default
             return None
 
         def plain(data) -> str:
