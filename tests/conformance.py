@@ -96,6 +96,9 @@ HARNESS_INTERWIKI: Mapping[str, str] = {
     "wikinvest": "https://meta.wikimedia.org/wiki/Interwiki_map/discontinued#Wikinvest",
 }
 HARNESS_LOCAL_INTERWIKI = ("local", "project", "mi")
+#: ... and the prefix in it that makes interlanguage links without naming a language
+#: ($wgExtraInterlanguageLinkPrefixes in ParserTestRunner::staticSetup).
+HARNESS_EXTRA_LANGUAGES = ("mul",)
 #: ... and its extra namespaces (one shadows an interwiki prefix, T53680).
 HARNESS_NAMESPACES = {100: "MemoryAlpha", 101: "MemoryAlpha talk"}
 
@@ -428,6 +431,7 @@ def build_wiki(cases: list[tuple[str, Case]], articles: list[Article], media_dir
         namespaces={**t.DEFAULT_NAMESPACES, **HARNESS_NAMESPACES},
         interwiki=HARNESS_INTERWIKI,
         local_interwiki=HARNESS_LOCAL_INTERWIKI,
+        extra_language_prefixes=HARNESS_EXTRA_LANGUAGES,
     )
     namespaces = t.Namespaces(site)
     # Each test file has its own articles in MediaWiki's harness; here they share one wiki.
@@ -591,6 +595,10 @@ _NO_LINK_NS = {-2, -1, 6}
 
 
 def _external(href: str) -> str:
+    # A protocol-relative link (//host/x) takes the scheme of the page it is on: the
+    # harness's http, the site's https (vocabulary.safe_url): the same place for a reader.
+    if href.startswith("//"):
+        href = "https:" + href
     return unquote(href).rstrip("/")
 
 

@@ -52,6 +52,7 @@ from .vocabulary import (
     alternatives,
     safe_url,
 )
+from .wikilinks import mark_internal_links
 
 
 @dataclasses.dataclass
@@ -580,7 +581,7 @@ class _Extraction:
             and (linked.namespace == t.MEDIA or (linked.namespace == t.FILE and parsed is None))
         ):
             self.file_links.append(f"{self.namespaces.names[t.FILE]}:{linked.text}")
-        if parsed is None:
+        if parsed is None or parsed.via_local:  # [[local:Category:X]] is a link to it
             return None
         if parsed.namespace == t.CATEGORY and not parsed.interwiki:
             sort_key = str(node.text).strip() if node.text is not None else ""
@@ -643,7 +644,10 @@ def _list_defined_refs(code: Wikicode) -> set[int]:
 def prepare_page(text: str, *, title: t.Title, namespaces: t.Namespaces) -> Prepared:
     """Replace refs, reference lists and category links by markers (a pure function)."""
     # MediaWiki strips NUL characters (and the quotes pass uses them as its own markers)
-    balanced, unbalanced_lines = do_quotes(invalid_char_references(text.replace("\x00", "")))
+    text_links = mark_internal_links(
+        invalid_char_references(text.replace("\x00", "")), namespaces=namespaces
+    )
+    balanced, unbalanced_lines = do_quotes(text_links)
     balanced, nested = nested_refs(balanced)
     balanced, urls = mark_external_links(balanced)
     parts = _Extraction(text, title, namespaces)

@@ -35,6 +35,9 @@ class SiteInfo:
     #: the prefixes of that table that name this wiki itself ($wgLocalInterwikis): a link
     #: with one is a link to the wiki's own page.
     local_interwiki: tuple[str, ...] = ()
+    #: prefixes of that table that make interlanguage links although they name no language
+    #: ($wgExtraInterlanguageLinkPrefixes).
+    extra_language_prefixes: tuple[str, ...] = ()
     #: the moment ``{{CURRENTYEAR}}``, ``{{LOCALTIME}}`` and the other clock variables read
     #: (ISO 8601, UTC); "" means the moment of the conversion.
     clock: str = ""

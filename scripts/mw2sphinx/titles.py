@@ -12,7 +12,7 @@ import hashlib
 import html
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from urllib.parse import quote
 
 from .model import SiteInfo
@@ -80,15 +80,22 @@ LANGUAGES = frozenset(
 LANGUAGE_URL = "https://{code}.wikipedia.org/wiki/$1"
 
 
+def fill_interwiki(pattern: str, text: str, fragment: str = "") -> str:
+    """An interwiki URL pattern with its ``$1`` filled; a link with no title ([[meatball:]])
+    leads to the part before the ``$1``, without the ``?`` of an empty query (T4372)."""
+    if not text and not fragment:
+        return pattern.split("$1", 1)[0].removesuffix("?")
+    return pattern.replace("$1", url_title(text, fragment))
+
+
 def interwiki_url(prefix: str, text: str, fragment: str = "") -> str:
     """The URL of an interwiki link."""
-    encode: Callable[[str], str] = lambda title: url_title(title, fragment)  # noqa: E731
     wiki, colon, rest = text.partition(":")
     if prefix in FARM_INTERWIKI and colon and re.fullmatch(r"[a-z0-9]+", wiki) and wiki != "meta":
-        return FARM_INTERWIKI[prefix].replace("$2", wiki).replace("$1", encode(rest))
+        return fill_interwiki(FARM_INTERWIKI[prefix].replace("$2", wiki), rest, fragment)
     if prefix in LANGUAGES and prefix not in INTERWIKI:
-        return LANGUAGE_URL.format(code=prefix).replace("$1", encode(text))
-    return INTERWIKI[prefix].replace("$1", encode(text))
+        return fill_interwiki(LANGUAGE_URL.format(code=prefix), text, fragment)
+    return fill_interwiki(INTERWIKI[prefix], text, fragment)
 
 
 #: Special pages the site has, by MediaWiki's names and aliases (compared case-insensitively,
@@ -120,8 +127,13 @@ SPECIAL_PAGES: Mapping[str, str] = {
 _SPACES = re.compile(r"[\s_\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 # Characters MediaWiki never allows in a title ($wgLegalTitleChars is the complement).
 # Titles that are relative paths: ".", "..", "./x", "x/../y", "x/.." (as MediaWiki has it).
-_RELATIVE = re.compile(r"^\.{1,2}$|^\.{1,2}/|/\.{1,2}/|/\.{1,2}$|^~{3}")
-_ILLEGAL = re.compile(r"[#<>\[\]|{}\x00-\x1f\x7f\ufffd]")
+# "~~~" anywhere (a signature), as MediaWiki has it.
+_RELATIVE = re.compile(r"^\.{1,2}$|^\.{1,2}/|/\.{1,2}/|/\.{1,2}$|~{3}")
+# ... and a %-escape or a character reference left in the title (MediaWikiTitleCodec's
+# rxTc: "[[7%2525 x]]" is "7%25 x" once decoded, no title).
+_ILLEGAL = re.compile(
+    r"[#<>\[\]|{}\x00-\x1f\x7f\ufffd]|%[0-9A-Fa-f]{2}|&[A-Za-z0-9\u0080-\U0010ffff]+;"
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -134,6 +146,9 @@ class Title:
     interwiki: str = ""  # a prefix of INTERWIKI, or ""
     #: the name the wiki prints for the namespace ("Category"), "" for articles.
     prefix: str = ""
+    #: written with one of the wiki's own interwiki prefixes ([[local:Category:X]]): a link
+    #: to that page, never a category, file or interlanguage link. (The same title.)
+    via_local: bool = dataclasses.field(default=False, compare=False)
 
     @property
     def full(self) -> str:
@@ -153,10 +168,12 @@ class Namespaces:
             self.languages: frozenset[str] = LANGUAGES
         else:
             self.interwiki = {k.lower(): v for k, v in site.interwiki.items()}
-            self.languages = frozenset(p for p in self.interwiki if p in LANGUAGES)
+            extra = {p.lower() for p in site.extra_language_prefixes}
+            self.languages = frozenset(p for p in self.interwiki if p in LANGUAGES or p in extra)
         self.local_interwiki = frozenset(p.lower() for p in site.local_interwiki)
         self._default_interwiki = site.interwiki is None
         self.names.setdefault(PROJECT, site.name)
+        self.main_page = site.main_page
         self.case = site.case
         self._by_key: dict[str, int] = {}
         aliases = dict(DEFAULT_ALIASES)
@@ -190,13 +207,19 @@ class Namespaces:
             if number is not None:
                 namespace, text = number, rest.strip()
             elif (key := prefix.strip().lower()) in self.local_interwiki:  # this wiki's own
-                return self.parse(rest + (f"#{fragment}" if fragment else ""))
+                # (the prefix alone is the Main Page)
+                page = rest.strip() or self.main_page
+                local = self.parse(f"{page}#{fragment}" if fragment else page)
+                return dataclasses.replace(local, via_local=True) if local else None
             elif key in self.interwiki or key in self.languages:
-                interwiki, text = key, rest.strip()
+                # a colon after the prefix only makes the title start in the main namespace
+                interwiki, text = key, rest.strip().removeprefix(":").strip(" ")
         if not text and not interwiki:
             if fragment and not forced:
                 return Title(MAIN, "", fragment)  # a link within the page
             return None
+        if text.startswith(":"):
+            return None  # a title cannot start with a colon ([[::Page]], [[Talk::Page]])
         if _ILLEGAL.search(text) or _RELATIVE.search(text):
             return None  # MediaWiki refuses these titles too
         if len(text.encode("utf-8")) > 255:
@@ -210,7 +233,7 @@ class Namespaces:
         """The URL of an interwiki link, by the wiki's own table where the source gave one."""
         if self._default_interwiki or prefix not in self.interwiki:
             return interwiki_url(prefix, text, fragment)
-        return self.interwiki[prefix].replace("$1", url_title(text, fragment))
+        return fill_interwiki(self.interwiki[prefix], text, fragment)
 
     def fix_case(self, text: str) -> str:
         if self.case == "first-letter" and text:
