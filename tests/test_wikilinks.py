@@ -46,6 +46,8 @@ def links(text: str) -> str:
         # the text of a link is not read for links; its brackets are text (T4095)
         ("[[Foo|[http://x.example/ y]]]", "[[Foo|&#91;http://x.example/ y&#93;]]"),
         ("[[Foo|[http://x.example/ y]]", "[[Foo|&#91;http://x.example/ y]]"),
+        # braces in a link's text are text: templates are expanded already
+        ("{{1x|[[Foo|}}]]", "{{1x|[[Foo|&#125;&#125;]]"),
         # a link in a link's text: the outer one is text
         ("[[Hi|[[Ho]]]]", "&#91;[Hi|[[Ho]]]]"),
         # %-escapes decoded in the target, the text as typed

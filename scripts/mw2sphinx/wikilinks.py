@@ -54,9 +54,13 @@ def _as_text(rest: str) -> str:
     return (_TEXT_BRACKETS_BEFORE_BRACKET if before_bracket else _TEXT_BRACKETS) + rest
 
 
+_TEXT_REFERENCES = str.maketrans({"[": "&#91;", "]": "&#93;", "{": "&#123;", "}": "&#125;"})
+
+
 def _escape_text(text: str) -> str:
-    """A link's text, its brackets as references (MediaWiki reads no link in it)."""
-    return text.replace("[", "&#91;").replace("]", "&#93;")
+    """A link's text, its brackets as references: MediaWiki reads no link in it, and its
+    braces are text once templates are expanded (pandoc would read ``{{…}}`` as one)."""
+    return text.translate(_TEXT_REFERENCES)
 
 
 def _decoded(target: str) -> str:
