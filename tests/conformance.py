@@ -75,6 +75,9 @@ HARNESS_SITE = "MediaWiki"
 HARNESS_SERVER = "http://example.org"
 HARNESS_TITLE = "Parser test"
 HARNESS_CLOCK = "1970-01-01T00:02:03Z"
+#: ... and its magic links: every one on unless a case's config turns it off
+#: (ParserTestRunner::setupTest: ``wgEnableMagicLinks`` + ISBN, PMID and RFC on).
+HARNESS_MAGIC_LINKS = frozenset({"ISBN", "PMID", "RFC"})
 
 #: The harness's interwiki table (ParserTestRunner::appendInterwikiSetup) and the prefixes
 #: in it that name the harness's own wiki ($wgLocalInterwikis).
@@ -135,6 +138,7 @@ CONFIG_OPTIONS = (
     "wgrawhtml", "wgallowexternalimages", "wgmaxtoclevel", "wgenablemagiclinks",
     "wginterwikimagic", "wgnonincludablenamespaces", "wgenableuploads", "wglocaltimezone",
     "djvu", "wgfragmentmode", "wglinkholderbatchsize", "externallinktarget", "maxincludesize",
+    "pmid-interwiki",
 )  # fmt: skip
 
 #: Why a case is left out, in the order the checks run (a case counts under the first).
@@ -432,6 +436,7 @@ def build_wiki(cases: list[tuple[str, Case]], articles: list[Article], media_dir
         interwiki=HARNESS_INTERWIKI,
         local_interwiki=HARNESS_LOCAL_INTERWIKI,
         extra_language_prefixes=HARNESS_EXTRA_LANGUAGES,
+        magic_links=HARNESS_MAGIC_LINKS,
     )
     namespaces = t.Namespaces(site)
     # Each test file has its own articles in MediaWiki's harness; here they share one wiki.

@@ -87,3 +87,15 @@ def test_options_and_left_out_cases() -> None:
         )
         == "hook"
     )
+
+
+def test_harness_settings_and_protocol_relative_links() -> None:
+    """The harness's magic links are on; a case that sets up its own interwiki prefix is
+    per-case configuration; a protocol-relative link is compared as the https link the
+    converted site makes of it (vocabulary.safe_url)."""
+    sections = {"wikitext": "[[pmid:1|x]]", "html/php": "<p>x</p>"}
+    case = conformance.Case("x.txt", "n", 1, {"pmid-interwiki": True}, sections)
+    assert conformance.left_out(case) == "config"
+    assert set(conformance.HARNESS_MAGIC_LINKS) == {"ISBN", "PMID", "RFC"}
+    assert conformance._external("//example.com/a%20b/") == "https://example.com/a b"
+    assert conformance._external("http://example.com/") == "http://example.com"

@@ -641,15 +641,22 @@ def _list_defined_refs(code: Wikicode) -> set[int]:
     }
 
 
-def prepare_page(text: str, *, title: t.Title, namespaces: t.Namespaces) -> Prepared:
-    """Replace refs, reference lists and category links by markers (a pure function)."""
+def prepare_page(
+    text: str,
+    *,
+    title: t.Title,
+    namespaces: t.Namespaces,
+    magic_links: frozenset[str] = frozenset(),
+) -> Prepared:
+    """Replace refs, reference lists and category links by markers (a pure function);
+    ``magic_links``: those the wiki makes (``SiteInfo.magic_links``)."""
     # MediaWiki strips NUL characters (and the quotes pass uses them as its own markers)
     text_links = mark_internal_links(
         invalid_char_references(text.replace("\x00", "")), namespaces=namespaces
     )
     balanced, unbalanced_lines = do_quotes(text_links)
     balanced, nested = nested_refs(balanced)
-    balanced, urls = mark_external_links(balanced)
+    balanced, urls = mark_external_links(balanced, magic_links=magic_links)
     parts = _Extraction(text, title, namespaces)
     balanced, galleries = extract_galleries(
         balanced,
@@ -1099,7 +1106,10 @@ def _expand_and_prepare(
     expansion = expanded or expand_page(text, wiki=wiki, title=title, namespaces=namespaces)
     try:
         prepared = prepare_page(
-            file_page_preview(title, wiki) + expansion.text, title=title, namespaces=namespaces
+            file_page_preview(title, wiki) + expansion.text,
+            title=title,
+            namespaces=namespaces,
+            magic_links=wiki.site.magic_links,
         )
     except RecursionError:
         message = "markup nested too deeply to read; shown as text"

@@ -28,14 +28,14 @@ _BRACKETED = re.compile(
 )
 _FREE = re.compile(r"\b((?:" + _PROTOCOLS + r")" + _ADDR + _URL_CHAR + r"*)", re.IGNORECASE)
 #: What no link is found in: comments, literal tags, HTML tags, wikilinks (MediaWiki reads
-#: those first; a file's caption with links in it is read, but not its link= option).
+#: those first; a file's caption is text of the page, read, but not its link= option).
 _VERBATIM = (
     r"<!--.*?(?:-->|\Z)"
     r"|<(nowiki|pre|math|syntaxhighlight|source)\b[^>]*?(?:/>|>.*?(?:</\1\s*>|\Z))"
 )
 _SKIP_VERBATIM = re.compile(_VERBATIM, re.IGNORECASE | re.DOTALL)
 _SKIP_LITERAL = (
-    _VERBATIM + r"|\[\[(?!\s*(?:" + _PROTOCOLS + r"|//))[^\[\]\n]*\]\]"
+    _VERBATIM + r"|\[\[(?!\s*(?:" + _PROTOCOLS + r"|//|(?:File|Image)\s*:))[^\[\]\n]*\]\]"
     r"|\blink\s*=[^|\]\n]*"
     r"|\[\[" + URL_MARKER_RE.pattern + r"\|[^\]\n]*\]\]<nowiki/>"
 )
@@ -52,6 +52,17 @@ _LOOSE_SCHEME = re.compile(
     re.IGNORECASE,
 )
 _BRACKETS = re.compile(r"\[{3,}(?!\[)")
+#: Magic links (Parser::doMagicLinks): "RFC 1234" and "PMID 1234", the keyword in capitals,
+#: the spaces any but a newline (T30950), written as entities too; where they lead (the
+#: messages rfcurl and pubmedurl). "ISBN …" leads to Special:BookSources, a page the site
+#: does not have: it stays text.
+MAGIC_LINK_URLS = {
+    "RFC": "https://datatracker.ietf.org/doc/html/rfc{}",
+    "PMID": "https://www.ncbi.nlm.nih.gov/pubmed/{}?dopt=Abstract",
+}
+_MAGIC_SPACES = (
+    r"(?:[\t \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]|&nbsp;|&\#0*160;|&\#[xX]0*[aA]0;)+"
+)
 _ENTITY_END = re.compile(r"&(?:#x[0-9a-f]+|#[0-9]+|[a-z]+)$", re.IGNORECASE)
 
 
@@ -85,10 +96,22 @@ def _bracket_run(match: re.Match[str]) -> str:
     return "&#91;" * count if count % 2 else "&#91;" * (count - 2) + "[["
 
 
-def mark_external_links(text: str) -> tuple[str, list[str]]:
+def _free_pattern(magic_links: frozenset[str]) -> re.Pattern[str]:
+    """Free URLs, and the magic links the wiki makes (MediaWiki finds both in one pass)."""
+    kinds = sorted(k for k in magic_links if k in MAGIC_LINK_URLS)
+    if not kinds:
+        return _FREE
+    magic = r"|(?-i:\b(" + "|".join(kinds) + r")" + _MAGIC_SPACES + r"([0-9]+)\b)"
+    return re.compile(_FREE.pattern + magic, re.IGNORECASE)
+
+
+def mark_external_links(
+    text: str, *, magic_links: frozenset[str] = frozenset()
+) -> tuple[str, list[str]]:
     """Write the text's external links as ``[[URL marker|text]]``; the URLs, by marker.
 
-    ``[url]`` reads ``[1]``, ``[2]``… in the page's order, as MediaWiki numbers them.
+    ``[url]`` reads ``[1]``, ``[2]``… in the page's order, as MediaWiki numbers them;
+    ``magic_links`` are those of :data:`MAGIC_LINK_URLS` the wiki makes.
     """
     urls: list[str] = []
     number = 0
@@ -108,6 +131,9 @@ def mark_external_links(text: str) -> tuple[str, list[str]]:
         return link(url, label)
 
     def free(match: re.Match[str]) -> str:
+        if match.group(1) is None:  # a magic link: its keyword, one space, its number
+            kind, ident = match.group(2), match.group(3)
+            return link(MAGIC_LINK_URLS[kind].format(ident), f"{kind} {ident}")
         url = match.group(1)
         end = free_url_end(url)
         bare = url[:end]
@@ -118,7 +144,7 @@ def mark_external_links(text: str) -> tuple[str, list[str]]:
 
     text = _outside(_BRACKETS, text, _bracket_run, _SKIP_VERBATIM)
     text = _outside(_BRACKETED, text, bracketed, _SKIP)
-    text = _outside(_FREE, text, free, _SKIP_FREE)
+    text = _outside(_free_pattern(magic_links), text, free, _SKIP_FREE)
     text = _outside(_LOOSE_SCHEME, text, lambda m: (m.group(1) or m.group(2)) + "&#58;", _SKIP_FREE)
     # "[" just before a link is text: pandoc would read "[[[" as a link to "[…"
     return text.replace("[[[9MWxQzURL", "&#91;[[9MWxQzURL"), urls

@@ -41,6 +41,9 @@ class SiteInfo:
     #: the moment ``{{CURRENTYEAR}}``, ``{{LOCALTIME}}`` and the other clock variables read
     #: (ISO 8601, UTC); "" means the moment of the conversion.
     clock: str = ""
+    #: the magic links the wiki makes (``$wgEnableMagicLinks``, ``siprop=general``'s
+    #: ``magiclinks``): of "ISBN", "PMID" and "RFC"; MediaWiki's default (1.28 on) is none.
+    magic_links: frozenset[str] = frozenset()
 
 
 @dataclasses.dataclass(frozen=True)

@@ -142,7 +142,18 @@ def site_info(query: dict, *, api_url: str) -> SiteInfo:
         namespace_aliases={k: v for k, v in sorted(aliases.items()) if k} or None,
         rights_text=rights.get("rights_text", ""),
         rights_url=rights.get("rights_url", ""),
+        magic_links=magic_links(general.get("magiclinks")),
     )
+
+
+def magic_links(setting: object) -> frozenset[str]:
+    """The magic links ``siprop=general`` says are on (``magiclinks``: ``{"ISBN": false,
+    …}``, MediaWiki 1.28 on; older wikis do not say and made all three)."""
+    if setting is None:
+        return frozenset({"ISBN", "PMID", "RFC"})
+    if not isinstance(setting, dict):
+        return frozenset()
+    return frozenset(str(kind) for kind, on in setting.items() if on is True)
 
 
 def rights_info(rights: object) -> dict[str, str]:

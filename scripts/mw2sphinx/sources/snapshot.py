@@ -117,6 +117,7 @@ def site_to_json(site: SiteInfo) -> dict:
         ),
         "rights_text": site.rights_text,
         "rights_url": site.rights_url,
+        "magic_links": sorted(site.magic_links),
     }
 
 
@@ -132,6 +133,7 @@ def site_from_json(data: dict) -> SiteInfo:
         namespace_aliases={str(k): int(v) for k, v in aliases.items()} if aliases else None,
         rights_text=str(data.get("rights_text") or ""),
         rights_url=str(data.get("rights_url") or ""),
+        magic_links=frozenset(str(k) for k in data.get("magic_links") or ()),
     )
 
 

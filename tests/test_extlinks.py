@@ -1,0 +1,72 @@
+"""External links and magic links as MediaWiki finds them (extlinks.py), and the site setting
+that turns magic links on (``SiteInfo.magic_links``, read from the source's site info)."""
+
+from __future__ import annotations
+
+from mw2sphinx.extlinks import mark_external_links
+from mw2sphinx.model import Page, SiteInfo, Wiki
+from mw2sphinx.sources.api import magic_links, site_info
+from mw2sphinx.sources.snapshot import site_from_json, site_to_json
+from wikis import tree_of
+
+ALL = frozenset({"ISBN", "PMID", "RFC"})
+
+
+def test_magic_links_are_off_unless_the_wiki_makes_them():
+    text = "See RFC 822 and PMID 1234."
+    assert mark_external_links(text) == (text, [])
+    marked, urls = mark_external_links(text, magic_links=ALL)
+    assert urls == [
+        "https://datatracker.ietf.org/doc/html/rfc822",
+        "https://www.ncbi.nlm.nih.gov/pubmed/1234?dopt=Abstract",
+    ]
+    assert "[[9MWxQzURL0Q|RFC 822]]" in marked and "[[9MWxQzURL1Q|PMID 1234]]" in marked
+    # one kind on, the other off
+    assert mark_external_links(text, magic_links=frozenset({"RFC"}))[1] == urls[:1]
+
+
+def test_magic_links_as_doMagicLinks_reads_them():
+    def urls(text: str) -> list[str]:
+        return mark_external_links(text, magic_links=ALL)[1]
+
+    # spaces of any kind but a newline, written as entities too; the text reads one space
+    marked, found = mark_external_links("RFC &nbsp;&#160;&#xA0; 822", magic_links=ALL)
+    assert found == ["https://datatracker.ietf.org/doc/html/rfc822"]
+    assert marked.startswith("[[9MWxQzURL0Q|RFC 822]]")
+    assert urls("RFC\n822") == []
+    # a word boundary on both sides, the keyword in capitals
+    assert urls("thisRFC 822 or RFC 822linked or rfc 822") == []
+    assert urls("RFC RFC 1234") == ["https://datatracker.ietf.org/doc/html/rfc1234"]
+    assert urls("RFC 983&#x20;987") == ["https://datatracker.ietf.org/doc/html/rfc983"]
+    # not inside a wikilink, a URL, nowiki; but in a file's caption
+    assert urls("[[RFC 1234]] http://x.org/RFC_1 <nowiki>RFC 1</nowiki>") == ["http://x.org/RFC_1"]
+    assert urls("[[File:X.png|thumb|This is RFC 12354]]") == [
+        "https://datatracker.ietf.org/doc/html/rfc12354"
+    ]
+    # ISBN leads to Special:BookSources, a page the site does not have: text
+    assert urls("ISBN 0-306-40615-2") == []
+
+
+def test_a_wiki_with_magic_links_links_them():
+    def page(site: SiteInfo) -> str:
+        wiki = Wiki(site=site, pages={"Main Page": Page("Main Page", 0, "See RFC 822.\n")})
+        return str(tree_of(wiki)["index.md"])
+
+    site = SiteInfo(name="Magic Wiki")
+    assert "[RFC 822](https://datatracker.ietf.org/doc/html/rfc822)" not in page(site)
+    on = SiteInfo(name="Magic Wiki", magic_links=ALL)
+    assert "[RFC 822](https://datatracker.ietf.org/doc/html/rfc822)" in page(on)
+
+
+def test_the_site_info_says_which_magic_links_are_on():
+    assert magic_links({"ISBN": False, "PMID": True, "RFC": True}) == {"PMID", "RFC"}
+    assert magic_links(None) == ALL  # before MediaWiki 1.28 all three were always on
+    assert magic_links("yes") == frozenset()
+    query = {"general": {"sitename": "W", "server": "https://w.example", "magiclinks": {}}}
+    assert site_info(query, api_url="https://w.example/api.php").magic_links == frozenset()
+    query["general"]["magiclinks"] = {"RFC": True}
+    site = site_info(query, api_url="https://w.example/api.php")
+    assert site.magic_links == {"RFC"}
+    # a fetched snapshot keeps it
+    assert site_from_json(site_to_json(site)).magic_links == {"RFC"}
+    assert site_from_json({"name": "Old snapshot"}).magic_links == frozenset()
