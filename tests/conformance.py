@@ -681,7 +681,11 @@ def expected_seen(html: str, namespaces, wiki_titles, redirects: Mapping[str, st
             links.add(full)
         else:
             redlinks[fidelity.normalise_text(anchor.get_text())] += 1
-    external = Counter(_external(a["href"]) for a in soup.select("a.external[href], a.extiw[href]"))
+    # (an image's link= to a URL is external too: no class says so, its rel=nofollow does)
+    external = Counter(
+        _external(a["href"])
+        for a in soup.select("a.external[href], a.extiw[href], a[rel~=nofollow][href]")
+    )
     sections = [
         {"line": h.get_text()}
         for h in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6"])

@@ -43,6 +43,11 @@ def test_magic_links_as_doMagicLinks_reads_them():
     assert urls("[[File:X.png|thumb|This is RFC 12354]]") == [
         "https://datatracker.ietf.org/doc/html/rfc12354"
     ]
+    # a file link's options are read one by one: a URL ends at "|"; not its link= option
+    assert urls("[[File:X.png|thumb|http://x|hello]] [[File:X.png|link=http://y|RFC 1]]") == [
+        "http://x",
+        "https://datatracker.ietf.org/doc/html/rfc1",
+    ]
     # ISBN leads to Special:BookSources, a page the site does not have: text
     assert urls("ISBN 0-306-40615-2") == []
 

@@ -126,11 +126,12 @@ def _poem(match: re.Match[str]) -> str:
 
 
 # Text MediaWiki takes out before it reads quotes: nowiki, pre, math, code blocks, comments,
-# and the targets of wikilinks (it reads links first).
+# the targets of wikilinks (it reads links first), galleries (it reads each caption on its
+# own: layout.extract_galleries).
 _QUOTE_LITERAL = re.compile(
     r"<!--.*?(?:-->|\Z)"
     r"|(?<=\[\[)[^\[\]|\n]+"
-    rf"|<{alternatives(VERBATIM_TAGS)}\b[^>]*?(?:/>|>.*?(?:</\1\s*>|\Z))",
+    rf"|<{alternatives((*VERBATIM_TAGS, 'gallery'))}\b[^>]*?(?:/>|>.*?(?:</\1\s*>|\Z))",
     re.IGNORECASE | re.DOTALL,
 )
 _QUOTE_RUN = re.compile(r"('{2,})")
@@ -375,10 +376,11 @@ def list_blocks(lines: list[str]) -> list[str]:
     return out
 
 
-def do_quotes(text: str) -> tuple[str, list[int]]:
+def do_quotes(text: str, *, blocks: bool = True) -> tuple[str, list[int]]:
     """Bold and italics as MediaWiki reads them, line by line, written as ``<b>``/``<i>``
     tags (pandoc reads runs of apostrophes its own way). Lines that start with a space are
-    left to pandoc's preformatted text. Returns the text and the lines left open."""
+    left to pandoc's preformatted text. Returns the text and the lines left open.
+    ``blocks=False``: inline text (a gallery's caption), without headings and lists."""
     kept: list[str] = []
 
     def keep(match: re.Match[str]) -> str:
@@ -389,13 +391,13 @@ def do_quotes(text: str) -> tuple[str, list[int]]:
     unclosed: list[int] = []
     line_number = 1
     for number, line in enumerate(lines):
-        line = lines[number] = heading_line(line)
-        if "''" in line and not line.startswith(" "):
+        line = lines[number] = heading_line(line) if blocks else line
+        if "''" in line and not (blocks and line.startswith(" ")):
             lines[number], left_open = quote_line(line)
             if left_open:
                 unclosed.append(line_number)
         line_number += 1 + sum(kept[int(k)].count("\n") for k in _KEPT.findall(line))
-    lines = list_blocks(lines)
+    lines = list_blocks(lines) if blocks else lines
     return _KEPT.sub(lambda m: kept[int(m.group(1))], "\n".join(lines)), unclosed
 
 
@@ -663,6 +665,7 @@ def prepare_page(
         namespaces=namespaces,
         images=parts.images,
         warn=lambda message, needle: parts.warn(message, needle, Kind.LAYOUT),
+        quotes=lambda caption: do_quotes(caption, blocks=False)[0],
     )
     code = mwparserfromhell.parse(rewrite_tags(balanced), skip_style_tags=True)
     if variants := unconverted_variants(balanced):
@@ -950,12 +953,14 @@ class _Context(PageContext):
             self.warn(Kind.FILE, f"file {use.title!r} {why}", use.title.split(":")[-1])
             self.red_links.add(use.title)
         link = safe_url(use.link) if use.link else None
+        red_link = None
         if use.link and link is None:
             resolved = self.resolve(use.link)
             link = resolved.target if resolved.kind == "internal" else None
+            red_link = resolved.title or use.link if resolved.kind == "red" else None
         file = self.index.files.get(use.title)
         width = display_width(use, file.width, file.height) if file else use.width
-        return Image(use, self.captions.get(number, []), path, link, width)
+        return Image(use, self.captions.get(number, []), path, link, width, red_link)
 
     def marker(self, text: str) -> Iterator[tuple[str, object]]:
         last = 0

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import mwparserfromhell
 from mwparserfromhell.nodes import Argument, Comment, Tag, Template, Text
 from mwparserfromhell.nodes.extras import Parameter
+from mwparserfromhell.wikicode import Wikicode
 
 from . import mwdata, parser_functions
 from .model import Page, Wiki
@@ -325,12 +326,25 @@ def _expand_node(node, ctx: _Context, params: dict[str, str] | None, depth: int)
         return _expand_argument(node, ctx, params, depth)
     if isinstance(node, Tag) and str(node.tag).lower() in LITERAL_TAGS:
         return str(node)
+    if isinstance(node, Tag) and str(node.tag).lower() == "gallery" and node.contents:
+        node.contents = Wikicode([Text(_gallery_lines(str(node.contents), ctx, depth))])
     # Links, tags, headings...: expand what they hold (without parsing it again), keep
     # their markup.
     for child in node.__children__():
         if "{{" in str(child):
             child.nodes = [Text(_expand_code(child, ctx, params, depth))]
     return str(node)
+
+
+def _gallery_lines(text: str, ctx: _Context, depth: int) -> str:
+    """A ``<gallery>``'s lines: what follows a file's name is wikitext that MediaWiki expands
+    on its own (Parser::renderImageGallery), without the arguments of a template the gallery
+    stands in; the names are not expanded."""
+    lines = []
+    for line in text.split("\n"):
+        name, bar, rest = line.partition("|")
+        lines.append(name + bar + _expand(rest, ctx, None, depth + 1) if bar else line)
+    return "\n".join(lines)
 
 
 def _expand_argument(node: Argument, ctx: _Context, params, depth: int) -> str:

@@ -28,14 +28,14 @@ _BRACKETED = re.compile(
 )
 _FREE = re.compile(r"\b((?:" + _PROTOCOLS + r")" + _ADDR + _URL_CHAR + r"*)", re.IGNORECASE)
 #: What no link is found in: comments, literal tags, HTML tags, wikilinks (MediaWiki reads
-#: those first; a file's caption is text of the page, read, but not its link= option).
+#: those first; a file's caption is read on its own: _in_file_link).
 _VERBATIM = (
     r"<!--.*?(?:-->|\Z)"
     r"|<(nowiki|pre|math|syntaxhighlight|source)\b[^>]*?(?:/>|>.*?(?:</\1\s*>|\Z))"
 )
 _SKIP_VERBATIM = re.compile(_VERBATIM, re.IGNORECASE | re.DOTALL)
 _SKIP_LITERAL = (
-    _VERBATIM + r"|\[\[(?!\s*(?:" + _PROTOCOLS + r"|//|(?:File|Image)\s*:))[^\[\]\n]*\]\]"
+    _VERBATIM + r"|\[\[(?!\s*(?:" + _PROTOCOLS + r"|//))[^\[\]\n]*\]\]"
     r"|\blink\s*=[^|\]\n]*"
     r"|\[\[" + URL_MARKER_RE.pattern + r"\|[^\]\n]*\]\]<nowiki/>"
 )
@@ -52,6 +52,9 @@ _LOOSE_SCHEME = re.compile(
     re.IGNORECASE,
 )
 _BRACKETS = re.compile(r"\[{3,}(?!\[)")
+#: A file link (with no link inside it): its caption and its alt text are text of the page.
+_FILE_LINK = re.compile(r"\[\[\s*(?:File|Image)\s*:[^\[\]\n]*\]\]", re.IGNORECASE)
+_LINK_OPTION = re.compile(r"\s*link\s*=", re.IGNORECASE)
 #: Magic links (Parser::doMagicLinks): "RFC 1234" and "PMID 1234", the keyword in capitals,
 #: the spaces any but a newline (T30950), written as entities too; where they lead (the
 #: messages rfcurl and pubmedurl). "ISBN …" leads to Special:BookSources, a page the site
@@ -144,7 +147,19 @@ def mark_external_links(
 
     text = _outside(_BRACKETS, text, _bracket_run, _SKIP_VERBATIM)
     text = _outside(_BRACKETED, text, bracketed, _SKIP)
-    text = _outside(_free_pattern(magic_links), text, free, _SKIP_FREE)
+    free_re = _free_pattern(magic_links)
+
+    def in_file_link(match: re.Match[str]) -> str:
+        """Free URLs and magic links in a file link's options, each on its own (MediaWiki
+        splits them at "|" first), but not in its target or its link= option."""
+        target, *options = match.group(0)[2:-2].split("|")
+        read = [
+            o if _LINK_OPTION.match(o) else _outside(free_re, o, free, _SKIP_FREE) for o in options
+        ]
+        return "[[" + "|".join([target, *read]) + "]]"
+
+    text = _outside(free_re, text, free, _SKIP_FREE)
+    text = _outside(_FILE_LINK, text, in_file_link, _SKIP_VERBATIM)
     text = _outside(_LOOSE_SCHEME, text, lambda m: (m.group(1) or m.group(2)) + "&#58;", _SKIP_FREE)
     # "[" just before a link is text: pandoc would read "[[[" as a link to "[…"
     return text.replace("[[[9MWxQzURL", "&#91;[[9MWxQzURL"), urls

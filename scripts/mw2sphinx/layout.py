@@ -4,8 +4,9 @@ The convert stage takes these out of a page's wikitext and leaves a block marker
 place (pandoc knows none of them); their parts are read by pandoc like ref texts and
 written by the MyST writer as a ``grid`` of cards, a ``dropdown`` or a ``tab-set``.
 
-- ``<gallery>`` (options ``mode``, ``widths``, ``heights``, ``perrow``, ``caption``): its
-  lines are file uses like ``[[File:…]]`` (caption, ``alt=``, ``link=``);
+- ``<gallery>`` (options ``mode``, ``widths``, ``heights``, ``perrow``, ``caption``,
+  ``showfilename``): its lines are file uses (caption, ``alt=``, ``link=``); its caption is
+  left in the page's text, just before the gallery;
 - ``mw-collapsible`` on a ``<div>`` or a wiki table: a dropdown, closed when the element
   also has ``mw-collapsed``; a ``mw-collapsible-content`` child leaves the text before it
   as the dropdown's title, as MediaWiki leaves it visible;
@@ -18,13 +19,14 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable
+from urllib.parse import unquote
 
 import mwparserfromhell
 from mwparserfromhell.nodes import Tag, Text
 from mwparserfromhell.wikicode import Wikicode
 
 from . import titles as t
-from .files import FileUse, parse_options
+from .files import FileUse
 from .vocabulary import BOX_MARKER, GALLERY_MARKER
 
 GALLERY_MODES = frozenset(
@@ -42,8 +44,11 @@ class Gallery:
     widths: int
     heights: int
     perrow: int | None
-    caption: str  # plain text (the wiki text's links and markup as their text)
     images: tuple[int, ...]  # numbers of the page's file uses
+    #: ``showfilename``: each file's name above its caption
+    show_filenames: bool = False
+    #: whether it has a caption: the text just before its marker, in the same paragraph
+    captioned: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,16 +62,56 @@ class Box:
 
 
 _ATTRIBUTE = re.compile(r"""([\w-]+)\s*=\s*("[^"]*"|'[^']*'|[^\s"'>]+)""")
-_GALLERY = re.compile(r"<gallery\b([^>]*)>(.*?)</gallery\s*>", re.IGNORECASE | re.DOTALL)
+# (its caption may hold an external link, marked and closed by a <nowiki/> already)
+_GALLERY = re.compile(
+    r"<gallery\b((?:<nowiki/>|[^>])*)>(.*?)</gallery\s*>", re.IGNORECASE | re.DOTALL
+)
+#: A gallery's line: a file's name, then its options (Parser::renderImageGallery).
+_GALLERY_LINE = re.compile(r"^([^|]+)(?:\|(.*))?$")
+#: The options of a file's handler that a gallery reads (a page of a document, a moment of
+#: a video); for an image only alt= and link= are options, the rest is caption.
+_HANDLER_OPTIONS = {"page", "thumbtime", "start", "end"}
 
 
 def tag_attributes(text: str) -> dict[str, str]:
-    return {k.lower(): v.strip("\"'").strip() for k, v in _ATTRIBUTE.findall(text)}
+    """A tag's attributes, by lower-case name; a value without its quotes (only them: a
+    caption may start or end with apostrophes)."""
+    return {
+        k.lower(): (v[1:-1] if v[:1] in "\"'" and len(v) > 1 else v).strip()
+        for k, v in _ATTRIBUTE.findall(text)
+    }
 
 
 def _size(value: str | None, default: int) -> int:
     match = re.match(r"\s*(\d+)", value or "")
     return int(match.group(1)) if match and int(match.group(1)) > 0 else default
+
+
+def gallery_file(title: str, options: list[str]) -> FileUse:
+    """A gallery line's file use: ``alt=``, ``link=`` and the handler's options are read,
+    the last option nobody claims is the caption (its size, format and alignment are not
+    options in a gallery: "300px" is a caption there)."""
+    values: dict = {}
+    caption = ""
+    is_image = FileUse(title).is_image
+    for raw in options:
+        key, equals, value = raw.strip().partition("=")
+        key = key.strip().lower()
+        if equals and key == "alt":
+            values["alt"] = " ".join(mwparserfromhell.parse(value).strip_code().split())
+        elif equals and key == "link":
+            values["link"] = value.strip()
+        elif not (equals and key in _HANDLER_OPTIONS and not is_image):
+            caption = raw
+    return FileUse(title, format="gallery", caption=caption.strip(), **values)
+
+
+def _gallery_caption(wikitext: str, quotes: Callable[[str], str]) -> str:
+    """A gallery's caption as a paragraph of the page that its marker ends (the writer
+    styles it as the caption): MediaWiki reads it as inline text, its quotes, links and
+    templates, no lists or headings (hence the <nowiki/> before it) and no paragraphs."""
+    inline = " ".join(quotes(wikitext).split())
+    return f"\n\n<nowiki/>{inline} " if inline else "\n\n"
 
 
 def extract_galleries(
@@ -75,8 +120,11 @@ def extract_galleries(
     namespaces: t.Namespaces,
     images: list[FileUse],
     warn: Callable[[str, str], None],
+    quotes: Callable[[str], str] = lambda text: text,
 ) -> tuple[str, list[Gallery]]:
-    """Replace each ``<gallery>`` by a marker; its files are appended to ``images``."""
+    """Replace each ``<gallery>`` by its caption and a marker; its files are appended to
+    ``images``. ``quotes`` reads bold and italics in a caption (MediaWiki reads them in
+    each caption on its own, not in the gallery's lines)."""
     galleries: list[Gallery] = []
 
     def gallery(match: re.Match[str]) -> str:
@@ -88,27 +136,38 @@ def extract_galleries(
         widths = _size(options.get("widths"), GALLERY_SIZE)
         heights = _size(options.get("heights"), GALLERY_SIZE)
         perrow = _size(options.get("perrow"), 0) or None
+        packed = mode.startswith("packed") or mode == "slideshow"
         numbers = []
-        for line in match.group(2).splitlines():
-            name, _, rest = line.strip().partition("|")
-            if not name.strip():
+        for line in match.group(2).split("\n"):
+            parts = _GALLERY_LINE.match(line)
+            if parts is None:
                 continue
-            parsed = namespaces.parse(name.strip())
-            if parsed is None or parsed.namespace != t.FILE:
-                parsed = namespaces.parse(f"{namespaces.names[t.FILE]}:{name.strip()}")
-            if parsed is None or parsed.interwiki:
+            name, rest = parts.group(1), parts.group(2)
+            if "%" in line:
+                name = unquote(name)
+            parsed = namespaces.parse(name, default_namespace=t.FILE)
+            if parsed is None:
+                if name.strip():
+                    warn(f"gallery line {line.strip()[:60]!r} names no file; left out", line)
+                continue
+            if parsed.interwiki:
                 warn(f"gallery line {line.strip()[:60]!r} names no file; left out", line)
                 continue
             from .convert import split_options  # the same option syntax as [[File:…]]
 
-            use = parse_options(parsed.full, split_options(rest) if rest else [])
-            packed = mode.startswith("packed") or mode == "slideshow"
-            width = None if packed else widths
-            images.append(dataclasses.replace(use, format="gallery", width=width, height=heights))
+            use = gallery_file(parsed.full, split_options(quotes(rest)) if rest else [])
+            use = dataclasses.replace(use, width=None if packed else widths, height=heights)
+            images.append(use)
             numbers.append(len(images) - 1)
-        caption = _plain(options.get("caption", ""))  # its links and markup as their text
-        galleries.append(Gallery(mode, widths, heights, perrow, caption, tuple(numbers)))
-        return f"\n\n{GALLERY_MARKER.format(len(galleries) - 1)}\n\n"
+        # an attribute without a value is set too (isset() in MediaWiki)
+        show_filenames = bool(re.search(r"\bshowfilename\b", match.group(1), re.IGNORECASE))
+        caption = _gallery_caption(options.get("caption", ""), quotes)
+        galleries.append(
+            Gallery(
+                mode, widths, heights, perrow, tuple(numbers), show_filenames, caption.strip() != ""
+            )
+        )
+        return f"{caption}{GALLERY_MARKER.format(len(galleries) - 1)}\n\n"
 
     return _GALLERY.sub(gallery, text), galleries
 

@@ -180,6 +180,8 @@ class Image:
     path: str | None  # "media/…" in the site tree, None if the source has no copy
     link: str | None  # a URL or a Sphinx label the image links to
     width: int | None = None  # px, as MediaWiki shows it; None: as wide as it is
+    #: the page a ``link=`` names that the wiki does not have (the image is a red link)
+    red_link: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -367,10 +369,10 @@ class MystWriter:
         out: list[str] = []
         run: Inlines = []
 
-        def flush() -> None:
+        def flush(prefix: str = "") -> None:
             text = escape_line_starts(self.inlines(_trim(run))).strip()
             if text:
-                out.append(text)
+                out.append(prefix + text)
             run.clear()
 
         for node in inlines:
@@ -386,7 +388,8 @@ class MystWriter:
                         flush()
                         out.append(self.figure(piece))
                     elif isinstance(piece, GalleryBlock):
-                        flush()
+                        # a gallery's caption is the text just before it (layout.py)
+                        flush("{.wiki-gallery-caption}\n" if piece.gallery.captioned else "")
                         out.append(self.gallery(piece))
                     elif isinstance(piece, LayoutBlock):
                         flush()
@@ -864,19 +867,36 @@ class MystWriter:
     def _card(self, image: Image, gallery: Gallery) -> str:
         use = image.use
         caption = self._inner(image.caption)
+        if gallery.show_filenames:  # the file's name (its redirect's target), then the caption
+            name = escape(use.title.split(":", 1)[-1])
+            caption = name + ("\n\n" + caption if caption else "")
         below = f"\n\n{caption}" if caption else ""
-        if image.path is None:  # MediaWiki's gallery box: the file's name, the caption below
-            return f"[{escape(use.title)}]{{.wiki-redlink .wiki-missing-file}}" + below
+        if image.path is None:  # MediaWiki's broken file: its alt text, caption or title
+            caption_text = plain_text(_caption_text(image.caption))
+            # (a URL in it reads as itself, the other markers as nothing)
+            text = "".join(
+                str(value)
+                for kind, value in self.ctx.marker(caption_text)
+                if kind in {"text", "url"}
+            ).strip()
+            label = escape(use.alt or text or use.title)
+            return f"[{label}]{{.wiki-redlink .wiki-missing-file}}" + below
         if not use.is_image:
             return self.inline_image(image) + below
         alt = self.literal(use.alt or plain_text(_caption_text(image.caption)))[0]
-        options = [f":alt: {option_value(alt or use.title.split(':', 1)[-1])}"]
-        if gallery.mode == "slideshow":
-            pass  # one file a row, as large as it is (or as the page is wide)
-        elif image.width:
-            options.append(f":width: {image.width}px")
-        else:
-            options.append(f":height: {gallery.heights}px")
+        alt = alt or use.title.split(":", 1)[-1]
+        size = "" if gallery.mode == "slideshow" else (
+            f"width={image.width}px" if image.width else f"height={gallery.heights}px"
+        )  # fmt: skip
+        if (image.link and not safe_url(image.link)) or image.red_link:
+            # a link to a page: the image inside a link (or a red link), as inline images are
+            picture = f"![{escape(alt)}](/{image.path})" + (f"{{{size}}}" if size else "")
+            if image.red_link:
+                return f"[{picture}]{{.wiki-redlink}}" + below
+            return f"[{picture}](#{image.link})" + below
+        options = [f":alt: {option_value(alt)}"]
+        if size:
+            options.append(f":{size.replace('=', ': ')}")
         options.append(":align: center")
         if image.link and safe_url(image.link):
             options.append(f":target: {url_destination(image.link)}")
@@ -886,7 +906,8 @@ class MystWriter:
 
     def gallery(self, block: GalleryBlock) -> str:
         """A grid of cards, one a file, its caption below: the gallery's columns on a wide
-        screen (``perrow``, else as many as fit), fewer on a narrow one."""
+        screen (``perrow``, else as many as fit), fewer on a narrow one. (Its caption is the
+        paragraph before it.)"""
         gallery = block.gallery
         if gallery.mode == "slideshow":
             columns = "1"
@@ -895,9 +916,8 @@ class MystWriter:
             columns = f"{min(n, 2)} {min(n, 3)} {n} {n}"
         else:
             columns = "2 3 4 5"
-        caption = "{.wiki-gallery-caption}\n" + escape(gallery.caption) if gallery.caption else ""
         if not block.images:  # MediaWiki shows an empty gallery as nothing but its caption
-            return caption
+            return ""
         cards = []
         for image in block.images:
             body = self._card(image, gallery)
@@ -909,8 +929,7 @@ class MystWriter:
         fence = code_fence(inner)
         classes = f"wiki-gallery wiki-gallery-{gallery.mode}"
         options = f":gutter: 2\n:class-container: {classes}\n"
-        grid = f"{fence}{{grid}} {columns}\n{options}\n{inner}\n{fence}"
-        return caption + "\n\n" + grid if caption else grid
+        return f"{fence}{{grid}} {columns}\n{options}\n{inner}\n{fence}"
 
     def layout(self, block: LayoutBlock) -> str:
         # A ref or file in a title cannot stand there: it follows, at the start of the body.
