@@ -11,27 +11,70 @@ from mw2sphinx.cli import READ_CACHE, convert_main
 from mw2sphinx.pandoc_ast import (
     BATCH_CHARS,
     MIN_BATCH_CHARS,
+    Parsed,
     ReadCache,
-    batches,
+    Reader,
+    batch_target,
+    para,
     parse_fragments,
+    text_node,
 )
 from test_sphinxext import build
 from wikis import FIXTURES, unpack
 
 
 def test_batches_share_the_text_between_the_processes():
-    sizes = [1000] * 400  # 400 kB: two processes get two batches each
-    starts = batches(sizes, count=2)
-    assert starts == [0, 100, 200, 300]
+    assert batch_target(400_000, count=2) == 100_000  # two processes get two batches each
 
 
 def test_batches_are_neither_tiny_nor_huge():
-    assert batches([10] * 100, count=2) == [0]  # a small wiki: one pandoc run
-    assert batches([], count=2) == []
-    huge = batches([100_000] * 1000, count=2)
-    assert len(huge) == 1000 * 100_000 // BATCH_CHARS
-    assert batches([5 * BATCH_CHARS, 10, 10], count=2) == [0, 1]  # a large fragment alone
+    assert batch_target(1000, count=2) == MIN_BATCH_CHARS  # a small wiki: one pandoc run
+    assert batch_target(10**9, count=2) == BATCH_CHARS
     assert MIN_BATCH_CHARS < BATCH_CHARS
+
+
+def read_as_text(monkeypatch) -> list[list[int]]:
+    """pandoc replaced: each fragment "read" as one Str of its text; the sizes of the
+    batches read, as they are read."""
+    seen: list[list[int]] = []
+
+    def read(fragments: list[str]) -> list[Parsed]:
+        seen.append([len(f) for f in fragments])
+        return [Parsed([text_node(f)]) for f in fragments]
+
+    monkeypatch.setattr(pandoc_ast, "_parse_batch", read)
+    return seen
+
+
+def test_the_reader_cuts_batches_at_its_target(monkeypatch):
+    seen = read_as_text(monkeypatch)
+    sizes = [400, 400, 400, 5000, 10, 10]
+    with Reader(target=1000, count=2) as reader:
+        for size in sizes:
+            reader.add("x" * size)
+        read = list(reader.finish())
+    assert seen == [[400, 400], [400], [5000], [10, 10]]  # a large fragment alone
+    assert [len(p.blocks[0]["c"]) for p in read] == sizes
+
+
+def test_the_reader_reads_while_fragments_are_added(monkeypatch):
+    read_as_text(monkeypatch)
+    fragments = [f"fragment {i} " * 50 for i in range(40)]
+    cache = ReadCache.from_text(
+        ReadCache(version="3.9").to_text()
+        + f'{ReadCache.key(fragments[3])}\t[{{"t":"Str","c":"cached"}}]\n',
+        version="3.9",
+    )
+    taken: list[Parsed] = []
+    with Reader(target=2000, count=2, cache=cache) as reader:
+        for fragment in fragments:
+            reader.add(fragment)
+            taken += reader.ready()
+        assert taken  # read before the last fragment came, not only at the end
+        taken += reader.finish()
+    # in order, the cache's answer among pandoc's
+    texts = [p.blocks[0]["c"] for p in taken]
+    assert texts == [*fragments[:3], "cached", *fragments[4:]]
 
 
 def test_fragments_come_back_in_order_from_many_batches():
@@ -43,6 +86,60 @@ def test_fragments_come_back_in_order_from_many_batches():
         if i != 5:
             assert result.blocks[0]["t"] == "Header"
             assert result.blocks[0]["c"][2][-1]["c"] == str(i)
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+@pytest.mark.parametrize("bundle", ["constructs-wiki.bundle", "hostile-wiki.bundle"])
+def test_the_tree_is_the_same_in_any_batches(bundle, tmp_path, monkeypatch):
+    # Pages are read while others are expanded, in batches whose size depends on the
+    # wiki; what pandoc cannot read (the hostile wiki) is recovered page by page. Every
+    # fragment alone or all of them in one pandoc run: the same files, cache included.
+    source = unpack(FIXTURES / bundle, tmp_path / "wiki")
+    broken = source / "broken"
+    broken.mkdir()
+    (broken / "Unclosed_table.mediawiki").write_text("Intro.<ref>A ref.</ref>\n\n{|\n| one\n")
+    (broken / "Unclosed_div.mediawiki").write_text("<div>never closed\n\n== A ==\ntext\n")
+    trees = []
+    for size in (1, 10**9):
+        monkeypatch.setattr(pandoc_ast, "BATCH_CHARS", size)
+        monkeypatch.setattr(pandoc_ast, "MIN_BATCH_CHARS", size)
+        dest = tmp_path / f"batches-of-{size}"
+        assert convert_main(["--source", str(source), "--dest", str(dest), "--quiet"]) == 0
+        trees.append(tree(dest))
+    assert READ_CACHE in trees[0]
+    assert b"Unclosed table" in trees[0]["_wiki/report.json"]  # recovered
+    assert trees[0] == trees[1]
+
+
+def test_a_page_read_waits_for_writing_outside_memory_and_is_taken_once():
+    from mw2sphinx import convert
+    from mw2sphinx import titles as t
+    from mw2sphinx.model import Page, SiteInfo, Wiki
+
+    site = SiteInfo(name="Wiki")
+    namespaces = t.Namespaces(site)
+    texts = {"A": "== One ==\ntext<ref>a ref</ref>\n== One ==", "B": "{|\n| never closed"}
+    wiki = Wiki(site=site, pages={n: Page(n, 0, text) for n, text in texts.items()})
+    with convert._Reads(wiki, target=10) as reads:
+        for name, text in texts.items():
+            reads.add(
+                name, convert.prepare_page(text, title=namespaces.page(name), namespaces=namespaces)
+            )
+        reads.finish()
+        assert reads.anchors == {"A": ["One", "One_2"], "B": []}
+        assert list(reads.errors) == ["B"]  # read piece by piece
+        page = reads.take("A")
+        assert [b["t"] for b in page.body][:3] == ["Header", "Para", "Header"]
+        assert list(page.ref_blocks.values()) == [
+            [para([text_node("a"), {"t": "Space"}, text_node("ref")])]
+        ]
+        with pytest.raises(KeyError):
+            reads.take("A")
 
 
 def test_what_pandoc_read_is_not_read_again(monkeypatch):

@@ -46,7 +46,8 @@ def save_read_cache(cache: ReadCache, dest: Path) -> None:
     path = dest / READ_CACHE
     staged = path.with_name(path.name + ".new")
     try:
-        staged.write_text(cache.to_text(), "utf-8")
+        with staged.open("wb") as out:  # line by line: the cache can be most of the tree
+            cache.write(out)
         os.replace(staged, path)
     except OSError:
         staged.unlink(missing_ok=True)  # no cache costs time on the next run, nothing else

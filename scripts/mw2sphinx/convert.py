@@ -12,14 +12,19 @@ import contextlib
 import dataclasses
 import functools
 import html
+import io
+import marshal
 import re
+import tempfile
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any
+from typing import IO, Any
 
 import mwparserfromhell
 from mwparserfromhell.nodes import Node, Tag, Wikilink
 from mwparserfromhell.wikicode import Wikicode
 
+from . import pandoc_ast
 from . import titles as t
 from .expand import Expansion, expand_page
 from .extlinks import mark_external_links
@@ -37,7 +42,7 @@ from .myst import (
     code_fence,
     plain_text,
 )
-from .pandoc_ast import Block, Blocks, ReadCache, para, parse_fragments, recover, text_node
+from .pandoc_ast import Block, Blocks, Parsed, ReadCache, para, recover, text_node
 from .report import Kind, WikiWarning, find_line
 from .sources.progress import Progress
 from .vocabulary import (
@@ -1179,16 +1184,25 @@ def wanted_files(
 
 
 @dataclasses.dataclass
-class _Read:
-    """What pandoc read from every page: bodies, ref texts and captions, by page."""
+class _PageRead:
+    """What pandoc read from one page: its body, its ref texts, captions and the parts of
+    its collapsible blocks and tab sets."""
 
-    bodies: dict[str, Blocks]
-    ref_blocks: dict[str, dict[tuple[str, str], Blocks]]
-    captions: dict[str, dict[int, Blocks]]
-    recovered: set[str]
-    errors: dict[str, list[WikiWarning]]
-    #: the parts of collapsible blocks and tab sets, by page and (box, part).
-    boxes: dict[str, dict[tuple[int, int], Blocks]] = dataclasses.field(default_factory=dict)
+    body: Blocks
+    ref_blocks: dict[tuple[str, str], Blocks]
+    captions: dict[int, Blocks]
+    #: by (box, part).
+    boxes: dict[tuple[int, int], Blocks]
+
+    def add(self, piece: _Fragment, blocks: Blocks) -> None:
+        if piece.ref is not None:
+            self.ref_blocks[piece.ref] = blocks
+        elif piece.caption is not None:
+            self.captions[piece.caption] = blocks
+        elif piece.box is not None:
+            self.boxes[piece.box] = blocks
+        else:
+            self.body = blocks
 
 
 @dataclasses.dataclass(frozen=True)
@@ -1201,64 +1215,110 @@ class _Fragment:
     box: tuple[int, int] | None = None  # (box, part)
 
 
-def _fragments(prepared: dict[str, Prepared]) -> tuple[list[str], list[_Fragment]]:
-    texts: list[str] = []
-    where: list[_Fragment] = []
-    for name, prep in prepared.items():
-        texts.append(prep.body)
-        where.append(_Fragment(name))
-        for key, text in prep.ref_text.items():
-            texts.append(text)
-            where.append(_Fragment(name, ref=key))
-        for number, image in enumerate(prep.images):
-            if image.caption:
-                texts.append(image.caption)
-                where.append(_Fragment(name, caption=number))
-        for number, box in enumerate(prep.boxes):
-            for part, (_label, wikitext) in enumerate(box.parts):
-                texts.append(wikitext)
-                where.append(_Fragment(name, box=(number, part)))
-    return texts, where
+def page_fragments(name: str, prep: Prepared) -> Iterator[tuple[_Fragment, str]]:
+    """What pandoc reads of a page, its body first."""
+    yield _Fragment(name), prep.body
+    for key, text in prep.ref_text.items():
+        yield _Fragment(name, ref=key), text
+    for number, image in enumerate(prep.images):
+        if image.caption:
+            yield _Fragment(name, caption=number), image.caption
+    for number, box in enumerate(prep.boxes):
+        for part, (_label, wikitext) in enumerate(box.parts):
+            yield _Fragment(name, box=(number, part)), wikitext
 
 
-def read_pages(
-    wiki: Wiki,
-    prepared: dict[str, Prepared],
-    *,
-    progress: bool = False,
-    cache: ReadCache | None = None,
-) -> _Read:
-    """One pandoc batch for every body and every ref text of every page; what pandoc cannot
-    read is recovered (and reported)."""
-    texts, where = _fragments(prepared)
-    reading = _bar("pandoc", len(prepared), enabled=progress)
-    results = parse_fragments(
-        texts,
-        done=lambda indices: reading.add(
-            sum(where[i] == _Fragment(where[i].page) for i in indices)
-        ),
-        cache=cache,
-    )
-    reading.close()
-    read = _Read({}, {n: {} for n in prepared}, {n: {} for n in prepared}, set(), {})
-    for piece, result, fragment in zip(where, results, texts, strict=True):
-        name, blocks = piece.page, result.blocks
-        if result.error is not None:
-            read.recovered.add(name)
-            fix = recover(fragment, result.error)
-            blocks = fix.blocks
-            line = _source_line(wiki.pages[name].text, fragment, fix.error_line)
-            message = f"pandoc could not read the markup ({result.error}); {fix.how}"
-            read.errors.setdefault(name, []).append(WikiWarning(name, line, Kind.MARKUP, message))
-        if piece.ref is not None:
-            read.ref_blocks[name][piece.ref] = blocks
-        elif piece.caption is not None:
-            read.captions[name][piece.caption] = blocks
-        elif piece.box is not None:
-            read.boxes.setdefault(name, {})[piece.box] = blocks
-        else:
-            read.bodies[name] = blocks
-    return read
+class _Reads:
+    """What pandoc read of every page, from when a page is read until it is written.
+
+    The pages are handed over (:meth:`add`) as they are prepared, and pandoc reads them
+    meanwhile (:class:`.pandoc_ast.Reader`). What each page needs when it is written, its
+    blocks, waits in a temporary file (:meth:`take` reads it back), so that memory never
+    holds more than a few batches' pandoc trees; kept in memory only what writing the
+    whole site needs of every page: its heading anchors (for links to its sections), and
+    what pandoc could not read of it (``errors``, by page).
+    """
+
+    def __init__(self, wiki: Wiki, *, target: int, cache: ReadCache | None = None) -> None:
+        self.wiki = wiki
+        self._reader = pandoc_ast.Reader(target=target, cache=cache)
+        self._store: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115  (closed on exit)
+        self._places: dict[str, tuple[int, int]] = {}
+        #: what is being read, in order: (piece, its text, whether it is its page's last)
+        self._pending: deque[tuple[_Fragment, str, bool]] = deque()
+        self._page: _PageRead | None = None
+        self.anchors: dict[str, list[str]] = {}
+        self._urls: dict[str, list[str]] = {}
+        self.errors: dict[str, list[WikiWarning]] = {}
+        self.pages = 0  # how many were handed over
+        self.progress: Progress | None = None
+
+    def __enter__(self) -> _Reads:
+        self._reader.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._reader.__exit__(*exc)
+        self._store.close()
+
+    def add(self, name: str, prep: Prepared) -> None:
+        """Have pandoc read a prepared page (and take what it has read meanwhile)."""
+        pieces = list(page_fragments(name, prep))
+        self._urls[name] = prep.urls
+        for number, (piece, text) in enumerate(pieces):
+            self._pending.append((piece, text, number == len(pieces) - 1))
+            self._reader.add(text)
+        self.pages += 1
+        self._take(self._reader.ready())
+
+    def finish(self) -> None:
+        """Wait until pandoc has read every page handed over."""
+        self._take(self._reader.finish())
+
+    def take(self, name: str) -> _PageRead:
+        """What pandoc read of a page, once (it is forgotten here)."""
+        offset, size = self._places.pop(name)
+        self._store.seek(offset)
+        body, refs, captions, boxes = marshal.loads(self._store.read(size))
+        return _PageRead(body, refs, captions, boxes)
+
+    def _take(self, results: Iterable[Parsed]) -> None:
+        for result in results:
+            piece, fragment, last = self._pending.popleft()
+            name, blocks = piece.page, result.blocks
+            if result.error is not None:
+                fix = recover(fragment, result.error)
+                blocks = fix.blocks
+                line = _source_line(self.wiki.pages[name].text, fragment, fix.error_line)
+                message = f"pandoc could not read the markup ({result.error}); {fix.how}"
+                warning = WikiWarning(name, line, Kind.MARKUP, message)
+                self.errors.setdefault(name, []).append(warning)
+            if self._page is None:
+                self._page = _PageRead([], {}, {}, {})
+            self._page.add(piece, blocks)
+            if last:
+                self._keep(name, self._page)
+                self._page = None
+
+    def _keep(self, name: str, page: _PageRead) -> None:
+        self.anchors[name] = heading_anchors(page.body, self._urls.pop(name))
+        data = marshal.dumps((page.body, page.ref_blocks, page.captions, page.boxes))
+        offset = self._store.seek(0, io.SEEK_END)
+        self._store.write(data)
+        self._places[name] = (offset, len(data))
+        if self.progress is not None:
+            self.progress.add()
+
+
+def read_pages(reads: _Reads, *, progress: bool = False) -> _Reads:
+    """Wait for pandoc to read the pages it has not read yet; what pandoc cannot read is
+    recovered (and reported)."""
+    reads.progress = _bar("pandoc", reads.pages, enabled=progress)
+    reads.progress.add(len(reads.anchors))
+    reads.finish()
+    reads.progress.close()
+    reads.progress = None
+    return reads
 
 
 def expand_pages(
@@ -1268,9 +1328,10 @@ def expand_pages(
     namespaces: t.Namespaces,
     progress: bool = False,
     expanded: Mapping[str, Expansion] | None = None,
+    then: Callable[[str, Prepared], object] | None = None,
 ) -> tuple[dict[str, Expansion], dict[str, Prepared]]:
     """Every page expanded (``expanded``: these already are) and prepared, in the order of
-    ``titles``."""
+    ``titles``; ``then(name, prepared)`` is called as each page is prepared."""
     expansions: dict[str, Expansion] = {}
     prepared: dict[str, Prepared] = {}
     expanding = _bar("expanding", len(titles), enabled=progress)
@@ -1282,6 +1343,8 @@ def expand_pages(
             namespaces=namespaces,
             expanded=(expanded or {}).get(name),
         )
+        if then is not None:
+            then(name, prepared[name])
         expanding.add()
     expanding.close()
     return expansions, prepared
@@ -1353,10 +1416,12 @@ def write_page(
     index: SiteIndex,
     expansion: Expansion,
     prepared: Prepared,
-    read: _Read,
+    read: _PageRead,
     anchors: list[str],
+    errors: list[WikiWarning] | None = None,
 ) -> ConvertedPage:
-    """One page as MyST, its links resolved against the whole site."""
+    """One page as MyST, its links resolved against the whole site; ``errors``: what
+    pandoc could not read of it (then recovered)."""
     source = wiki.pages[name].text
     context = _Context(
         source,
@@ -1365,19 +1430,19 @@ def write_page(
         prepared,
         expansion,
         [index.sections[name][a] for a in anchors],
-        read.ref_blocks[name],
-        read.captions[name],
-        read.boxes.get(name, {}),
+        read.ref_blocks,
+        read.captions,
+        read.boxes,
     )
-    recovered = name in read.recovered
+    recovered = errors is not None
     try:
-        markdown = MystWriter(context).document(read.bodies[name])
+        markdown = MystWriter(context).document(read.body)
     except RecursionError:
         context.warn(Kind.LIMIT, "markup nested too deeply to convert; shown as text")
         markdown = _literal(source)
         recovered = True
     known = index.docnames.keys()
-    warnings = expansion.warnings + prepared.warnings + read.errors.get(name, [])
+    warnings = expansion.warnings + prepared.warnings + (errors or [])
     return ConvertedPage(
         title=title,
         docname=index.docnames[name],
@@ -1414,33 +1479,44 @@ def convert_wiki(
     pages use (a live wiki's API); ``expanded``: pages already expanded (by the live wiki,
     see sources/expansion.py), by title."""
     titles = {name: namespaces.page(name) for name in sorted(wiki.pages)}
-    expansions, prepared = expand_pages(
-        wiki, titles, namespaces=namespaces, progress=progress, expanded=expanded
-    )
-    names, redirect_docnames, redirects = _site_names(wiki, titles, prepared, namespaces)
-    read = read_pages(wiki, prepared, progress=progress, cache=cache)
-    anchors = {name: heading_anchors(read.bodies[name], prepared[name].urls) for name in titles}
-    sections = {name: section_labels(anchors[name], names[name]) for name in titles}
-    files, problems = _site_files(wiki, prepared, fetch_files)
-    media = media_paths(sorted(title for title, f in files.items() if f.path))
-    index = SiteIndex(
-        namespaces, names, redirects, sections, redirect_docnames, media, files, problems
-    )
-    converted = []
-    writing = _bar("writing", len(titles), enabled=progress)
-    for name, title in titles.items():
-        writing.add()
-        converted.append(
-            write_page(
-                wiki,
-                name,
-                title=title,
-                index=index,
-                expansion=expansions[name],
-                prepared=prepared[name],
-                read=read,
-                anchors=anchors[name],
-            )
+    # pandoc reads each page while the next ones are expanded; the batches' size from the
+    # wikitext before expansion, which is all there is to go on yet
+    total = sum(len(wiki.pages[name].text) for name in titles)
+    target = pandoc_ast.batch_target(total, count=pandoc_ast.workers())
+    with _Reads(wiki, target=target, cache=cache) as reads:
+        expansions, prepared = expand_pages(
+            wiki,
+            titles,
+            namespaces=namespaces,
+            progress=progress,
+            expanded=expanded,
+            then=reads.add,
         )
-    writing.close()
+        names, redirect_docnames, redirects = _site_names(wiki, titles, prepared, namespaces)
+        read_pages(reads, progress=progress)
+        anchors = reads.anchors
+        sections = {name: section_labels(anchors[name], names[name]) for name in titles}
+        files, problems = _site_files(wiki, prepared, fetch_files)
+        media = media_paths(sorted(title for title, f in files.items() if f.path))
+        index = SiteIndex(
+            namespaces, names, redirects, sections, redirect_docnames, media, files, problems
+        )
+        converted = []
+        writing = _bar("writing", len(titles), enabled=progress)
+        for name, title in titles.items():
+            writing.add()
+            converted.append(
+                write_page(
+                    wiki,
+                    name,
+                    title=title,
+                    index=index,
+                    expansion=expansions.pop(name),
+                    prepared=prepared.pop(name),
+                    read=reads.take(name),
+                    anchors=anchors[name],
+                    errors=reads.errors.get(name),
+                )
+            )
+        writing.close()
     return converted, index
