@@ -42,7 +42,16 @@ from .myst import (
     code_fence,
     plain_text,
 )
-from .pandoc_ast import Block, Blocks, Parsed, ReadCache, para, recover, text_node
+from .pandoc_ast import (
+    Block,
+    Blocks,
+    Parsed,
+    ReadCache,
+    html_headings,
+    para,
+    recover,
+    text_node,
+)
 from .report import Kind, WikiWarning, find_line
 from .sources.progress import Progress
 from .vocabulary import (
@@ -256,6 +265,19 @@ def invalid_char_references(text: str) -> str:
 _HEADING = re.compile(r"^(={1,6})(.+)\1\s*$")
 
 
+# Blocks in a heading's text (MediaWiki keeps them inside its <h2>): their text is the
+# heading's; pandoc reads no heading around them.
+_HEADING_BLOCK_TAGS = re.compile(r"<(/?)(blockquote|div|p|center)\b[^>]*>", re.IGNORECASE)
+
+
+def _without_block_tags(text: str) -> str:
+    """A heading's text without the block tags that open and close in it."""
+    tags = [(m.group(1), m.group(2).lower()) for m in _HEADING_BLOCK_TAGS.finditer(text)]
+    if not tags or any(tags.count(("", n)) != tags.count(("/", n)) for _, n in tags):
+        return text
+    return _HEADING_BLOCK_TAGS.sub("", text)
+
+
 def heading_line(line: str) -> str:
     """A line as MediaWiki reads headings: a heading's level is the most ``=`` (at most
     six) it starts and ends with, and the other ``=`` are its text (``=foo==`` is "foo="
@@ -265,7 +287,7 @@ def heading_line(line: str) -> str:
     match = _HEADING.match(line)
     if match is None:
         return "&#61;" + line[1:]
-    marks, text = match.group(1), match.group(2)
+    marks, text = match.group(1), _without_block_tags(match.group(2))
     inner = text.strip("=")
     if not inner:
         return marks + "&#61;" * len(text) + marks
@@ -1202,7 +1224,7 @@ class _PageRead:
         elif piece.box is not None:
             self.boxes[piece.box] = blocks
         else:
-            self.body = blocks
+            self.body = html_headings(blocks)
 
 
 @dataclasses.dataclass(frozen=True)

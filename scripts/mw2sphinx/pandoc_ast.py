@@ -432,3 +432,44 @@ def recover(text: str, error: str) -> Recovered:
             literal.append(piece)
             blocks.append(para([text_node(piece)]))
     return Recovered(blocks, f"{len(literal)} of {len(pieces)} pieces as text", literal, error_line)
+
+
+# --- what pandoc reads as raw HTML --------------------------------------------------------
+
+_OPEN_HEADING = re.compile(r"<h([1-6])(?:\s[^>]*)?>\Z", re.IGNORECASE)
+_CLOSE_HEADING = re.compile(r"</h[1-6]\s*>\Z", re.IGNORECASE)
+_HEADING_TEXT = frozenset({"Para", "Plain"})
+
+
+def _raw_html(block: Block, pattern: re.Pattern[str]) -> re.Match[str] | None:
+    if block["t"] != "RawBlock" or block["c"][0] != "html":
+        return None
+    return pattern.match(block["c"][1].strip())
+
+
+def html_headings(blocks: Blocks) -> Blocks:
+    """``<h1>`` … ``<h6>`` written as HTML as the headings they are in MediaWiki (in the
+    table of contents, with anchors, T25393): pandoc reads the tags as raw HTML around the
+    paragraphs of their text. A tag pair around other blocks is left as it is."""
+    out: Blocks = []
+    at = 0
+    while at < len(blocks):
+        block = blocks[at]
+        opening = _raw_html(block, _OPEN_HEADING)
+        end = at + 1
+        while opening and end < len(blocks) and blocks[end]["t"] in _HEADING_TEXT:
+            end += 1
+        if opening and end < len(blocks) and _raw_html(blocks[end], _CLOSE_HEADING):
+            inner = blocks[at + 1 : end]
+            inlines: Inlines = []
+            for part in inner:
+                inlines += ([{"t": "Space"}] if inlines else []) + part["c"]
+            if inlines:
+                out.append({"t": "Header", "c": [int(opening.group(1)), NO_ATTR, inlines]})
+            at = end + 1
+            continue
+        if block["t"] == "Div":
+            block = {"t": "Div", "c": [block["c"][0], html_headings(block["c"][1])]}
+        out.append(block)
+        at += 1
+    return out
