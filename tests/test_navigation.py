@@ -144,6 +144,32 @@ def test_the_small_wiki_has_its_whole_tree_on_every_page(source, tmp_path):
     assert "current" not in sidebar(html, "search.html")
 
 
+def test_the_404_page_has_the_navigation_from_the_site_root_and_no_second_tree(
+    source, tmp_path, monkeypatch
+):
+    from sphinx.environment.adapters import toctree
+
+    # sphinx-notfound-page gives the 404 page a toctree function of its own, which
+    # resolves the whole site's tree; furo would call it and the navigation replace it
+    whole_trees = []
+    resolve = toctree.global_toctree_for_doc
+    monkeypatch.setattr(
+        toctree,
+        "global_toctree_for_doc",
+        lambda *args, **kwargs: whole_trees.append(args[1]) or resolve(*args, **kwargs),
+    )
+    warnings, _, html = build(source, tmp_path / "out")
+    assert warnings == ""
+    assert whole_trees == []
+    links = BeautifulSoup(sidebar(html, "404.html"), "html.parser").select("a[href]")
+    titles = {a.get_text() for a in links}
+    assert {"Food", "Fruit", "All pages"} <= titles
+    # served at any address, the 404 page links from the site's root
+    assert all(a["href"].startswith("/") for a in links), [a["href"] for a in links]
+    fruit = BeautifulSoup(sidebar(html, "pages/Fruit.html"), "html.parser")
+    assert not any(a["href"].startswith("/") for a in fruit.select("a[href]"))  # relative
+
+
 def test_a_large_tree_in_a_parallel_build_shows_branches(source, tmp_path):
     warnings, _, html = build(
         source, tmp_path / "out", parallel=2, confoverrides={"wiki_navigation_limit": 1}

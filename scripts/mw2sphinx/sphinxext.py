@@ -19,7 +19,7 @@ import html
 import json
 import posixpath
 import weakref
-from collections.abc import Iterable, Set
+from collections.abc import Callable, Iterable, Set
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -556,7 +556,10 @@ def prepare_navigation(app: Sphinx, builder: Builder) -> None:
 
 def hide_toctree(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     """Before furo's handler: without a toctree function, furo does not render the whole
-    tree for every page (see :mod:`.navigation`); :func:`add_navigation` puts it back."""
+    tree for every page (see :mod:`.navigation`); :func:`add_navigation` puts it back.
+    After sphinx-notfound-page's (priority 400), which gives the 404 page a toctree
+    function of its own: the whole site's tree, resolved and parsed again, that the
+    navigation then replaces."""
     if app.builder in _NAVIGATIONS and "toctree" in context:
         context["wiki_toctree"] = context.pop("toctree")
 
@@ -570,9 +573,19 @@ def add_navigation(app: Sphinx, pagename: str, templatename: str, context: dict,
     context["furo_navigation_tree"] = render(
         navigation,
         pagename,
-        uri=lambda docname: app.builder.get_relative_uri(pagename, docname),
+        uri=_navigation_uri(app, pagename, context),
         limit=app.config.wiki_navigation_limit,
     )
+
+
+def _navigation_uri(app: Sphinx, pagename: str, context: dict) -> Callable[[str], str]:
+    """A document's address in the navigation of ``pagename``: relative, except on the 404
+    page, which can be served at any address (sphinx-notfound-page's absolute ones)."""
+    pathto = context.get("pathto")
+    notfound = "notfound.extension" in app.extensions
+    if notfound and callable(pathto) and pagename == app.config.notfound_pagename:
+        return pathto
+    return functools.partial(app.builder.get_relative_uri, pagename)
 
 
 # --- setup ---------------------------------------------------------------------------------
@@ -654,7 +667,7 @@ def setup(app: Sphinx) -> dict:
     app.connect("html-page-context", add_card, priority=450)  # before sphinxext-opengraph
     app.connect("write-started", prepare_navigation)
     # furo renders its navigation at the default priority, 500
-    app.connect("html-page-context", hide_toctree, priority=400)
+    app.connect("html-page-context", hide_toctree, priority=450)
     app.connect("html-page-context", add_navigation, priority=600)
     app.connect("build-finished", write_web_site_data)
     app.connect("build-finished", write_wiki_addresses)
