@@ -351,3 +351,31 @@ def test_links_to_special_pages_lead_to_ours(tmp_path):
         "f": "special/wanted.html",
         "g": "special/uncategorized.html",
     }  # RecentChanges: a page the site does not have, plain text
+
+
+def test_no_matplotlib_for_cards_the_site_does_not_draw(small, tmp_path):
+    import subprocess
+    import sys
+
+    from mw2sphinx.extension import social_cards_wanted
+    from sphinx.config import Config
+    from wikis import ROOT
+
+    src, _ = small
+    # a fresh interpreter: sphinxext-opengraph imports matplotlib for drawn cards, which
+    # mw2sphinx turns off; a second or so of every Sphinx run, a no-op rebuild's included
+    script = (
+        "import sys\nfrom sphinx.cmd.build import main\n"
+        f"code = main(['-q', '-b', 'html', '-c', {str(ROOT)!r}, {str(src)!r}, "
+        f"{str(tmp_path / 'html')!r}])\n"
+        "print(code, 'matplotlib' in sys.modules, 'sphinxext.opengraph' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.stdout.split() == ["0", "False", "True"], done.stdout + done.stderr
+    page = BeautifulSoup((tmp_path / "html" / "pages" / "Fruit.html").read_text(), "html.parser")
+    assert page.head.select_one('meta[property="og:title"]')["content"] == "Fruit"
+    # a project that turns the cards on gets them (and matplotlib)
+    assert not social_cards_wanted(Config({}))
+    assert not social_cards_wanted(Config({"ogp_social_cards": {"enable": False}}))
+    assert social_cards_wanted(Config({"ogp_social_cards": {"enable": True}}))
+    assert social_cards_wanted(Config({"ogp_social_cards": {"site_url": "x"}}))

@@ -13,6 +13,7 @@ import contextlib
 import html
 import importlib
 import io
+import sys
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -131,17 +132,44 @@ def configure_site_extensions(app: Sphinx, config: Config) -> None:
         config.suppress_warnings = [*config.suppress_warnings, "sitemap.configuration"]
 
 
-def _import_quietly(name: str) -> None:
+#: sphinxext-opengraph's drawn cards, which import matplotlib (a second or so of every
+#: Sphinx run, a no-op rebuild's included) where it is installed.
+SOCIAL_CARDS = "sphinxext.opengraph._social_cards"
+
+
+def social_cards_wanted(config: Config) -> bool:
+    """Whether ``conf.py`` turns sphinxext-opengraph's drawn cards on (mw2sphinx turns them
+    off, :func:`site_extension_defaults`)."""
+    value = config.overrides.get("ogp_social_cards", config._raw_config.get("ogp_social_cards"))
+    return isinstance(value, dict) and value.get("enable", True) is not False
+
+
+def _import_quietly(name: str, *, without: str = "") -> None:
     """Import an extension of the project's before Sphinx does: sphinxext-opengraph prints a
     note on standard output when matplotlib (for drawn cards, which the site does not use)
-    is missing."""
-    with contextlib.suppress(ImportError), contextlib.redirect_stdout(io.StringIO()):
-        importlib.import_module(name)
+    is missing. ``without``: a module of it not to import, as if it could not be (imported
+    as usual afterwards by whatever wants it)."""
+    module = sys.modules.get(name)
+    if module is not None and not without and getattr(module, "create_social_card", 0) is None:
+        # imported without its cards before, in this process; a project wants them now
+        with contextlib.suppress(ImportError), contextlib.redirect_stdout(io.StringIO()):
+            importlib.reload(module)
+        return
+    blocked = bool(without) and without not in sys.modules
+    if blocked:
+        sys.modules[without] = None  # type: ignore[assignment]
+    try:
+        with contextlib.suppress(ImportError), contextlib.redirect_stdout(io.StringIO()):
+            importlib.import_module(name)
+    finally:
+        if blocked and sys.modules.get(without, 0) is None:
+            del sys.modules[without]
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
     if "sphinxext.opengraph" in app.config.extensions:
-        _import_quietly("sphinxext.opengraph")
+        cards = social_cards_wanted(app.config)
+        _import_quietly("sphinxext.opengraph", without="" if cards else SOCIAL_CARDS)
     app.setup_extension("myst_parser")
     app.setup_extension("sphinx_design")
     app.setup_extension("mw2sphinx.sphinxext")
