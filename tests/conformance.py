@@ -599,11 +599,16 @@ def attribute_warnings(lines: list[str], src: Path) -> tuple[dict[str, list[str]
 _NO_LINK_NS = {-2, -1, 6}
 
 
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
 def _external(href: str) -> str:
     # A protocol-relative link (//host/x) takes the scheme of the page it is on: the
     # harness's http, the site's https (vocabulary.safe_url): the same place for a reader.
     if href.startswith("//"):
         href = "https:" + href
+    # A scheme is the same in any case (RFC 3986): HttP:// leads where http:// does.
+    href = _SCHEME.sub(lambda m: m.group().lower(), href, count=1)
     return unquote(href).rstrip("/")
 
 

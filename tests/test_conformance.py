@@ -99,3 +99,4 @@ def test_harness_settings_and_protocol_relative_links() -> None:
     assert set(conformance.HARNESS_MAGIC_LINKS) == {"ISBN", "PMID", "RFC"}
     assert conformance._external("//example.com/a%20b/") == "https://example.com/a b"
     assert conformance._external("http://example.com/") == "http://example.com"
+    assert conformance._external("HttP://MediaWiki.Org/") == "http://MediaWiki.Org"

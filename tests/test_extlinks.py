@@ -3,7 +3,7 @@ that turns magic links on (``SiteInfo.magic_links``, read from the source's site
 
 from __future__ import annotations
 
-from mw2sphinx.extlinks import mark_external_links
+from mw2sphinx.extlinks import clean_url, mark_external_links
 from mw2sphinx.model import Page, SiteInfo, Wiki
 from mw2sphinx.sources.api import magic_links, site_info
 from mw2sphinx.sources.snapshot import site_from_json, site_to_json
@@ -75,3 +75,71 @@ def test_the_site_info_says_which_magic_links_are_on():
     # a fetched snapshot keeps it
     assert site_from_json(site_to_json(site)).magic_links == {"RFC"}
     assert site_from_json({"name": "Old snapshot"}).magic_links == frozenset()
+
+
+def test_urls_are_cleaned_as_sanitizer_cleanUrl_cleans_them():
+    assert clean_url("http://testing.123?4=5&vert;6") == "http://testing.123?4=5%7C6"
+    assert clean_url("http://x.org/?a&#x5B;&#x5D;=b") == "http://x.org/?a%5B%5D=b"
+    assert clean_url("http://&#x20;www.example.org") == "http://+www.example.org"
+    # what an IDN ignores is taken out of the host, not the path
+    assert clean_url("http://e&zwnj;xample.com/a\u200cb") == "http://example.com/a\u200cb"
+    assert clean_url("http://[2001:db8::1]:80/x") == "http://[2001:db8::1]:80/x"
+
+
+def test_where_urls_end_and_what_their_text_is():
+    def marked(text: str) -> tuple[str, list[str]]:
+        return mark_external_links(text)
+
+    # a free URL's text is its cleaned URL; "<", ">" and a no-break space end it
+    text, urls = marked("http://e&zwnj;xample.com/ and http://x.org/a&lt;b")
+    assert urls == ["http://example.com/", "http://x.org/a"]
+    assert text.endswith("[[9MWxQzURL1Q|9MWxQzURL1Q]]<nowiki/>&lt;b")
+    # in brackets "<" and ">" end the URL and start the text
+    assert marked("[http://x.org&lt;b c]") == ("[[9MWxQzURL0Q|&lt;b c]]<nowiki/>", ["http://x.org"])
+    # a wikilink in a link's text ends the link: the wikilink and the rest follow it
+    text, urls = marked("[http://x.org ''a'' [[B|b]] c.]")
+    assert (text, urls) == ("[[9MWxQzURL0Q|''a'' ]]<nowiki/>[[B|b]] c.", ["http://x.org"])
+
+
+def test_no_link_crosses_or_holds_a_tables_cell_markup():
+    def urls(text: str) -> list[str]:
+        return mark_external_links(text)[1]
+
+    # "||" and "!!" end a cell before a URL or a link's text can run on
+    assert urls('{|\n| |[ftp://|x||]" onmouseover="alert(1)">test\n|}') == ["ftp://%7Cx"]
+    assert urls("{|\n!https://||||||\n|}") == []
+    # a cell's attributes are no text: no link in them (unless they hold a "[[")
+    assert mark_external_links("{|\n| http://a|\n|}") == ("{|\n| http&#58;//a|\n|}", [])
+    assert urls('{|\n| style="x" | http://b.org || [http://c.org c]\n|}') == [
+        "http://c.org",
+        "http://b.org",
+    ]
+    # outside a table, or in nowiki, "|" is a URL's character as ever
+    assert urls("| http://f.org|g") == ["http://f.org%7Cg"]
+    assert urls("<nowiki>\n{|\n| http://a|\n</nowiki>") == []
+    text = '{|\n| style="x" | http://b.org\n|}'
+    assert mark_external_links(text)[0] == (
+        '{|\n| style="x" | [[9MWxQzURL0Q|9MWxQzURL0Q]]<nowiki/>\n|}'
+    )
+
+
+def test_a_tag_mediawiki_does_not_keep_is_text_with_its_links():
+    text, urls = mark_external_links('<link rel="stylesheet" href="http://x.org"> <b>b</b>')
+    assert urls == ["http://x.org"]
+    assert text.startswith('&lt;link rel="stylesheet" href="[[9MWxQzURL0Q|9MWxQzURL0Q]]')
+    # tags it keeps are no text: no link in their attributes
+    kept = '<span title="http://x.org">s</span> <link itemprop="p" href="http://y.org">'
+    assert mark_external_links(kept) == (kept, [])
+
+
+def test_microdata_tags_show_nothing_other_tags_are_text():
+    page = Page(
+        "Main Page",
+        0,
+        '<meta itemprop="a" content="secret"> <meta http-equiv="refresh" content="5"> '
+        '<link rel="stylesheet" href="http://x.org"> end\n',
+    )
+    myst = str(tree_of(Wiki(site=SiteInfo(name="W"), pages={"Main Page": page}))["index.md"])
+    assert "secret" not in myst and "itemprop" not in myst
+    assert '\\<meta http-equiv="refresh" content="5"\\>' in myst
+    assert '\\<link rel="stylesheet" href="[http://x.org](http://x.org)"\\>' in myst

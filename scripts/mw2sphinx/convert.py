@@ -60,6 +60,7 @@ from .vocabulary import (
     IMAGE_MARKER,
     INLINE_MARKER_RE,
     LIST_MARKER,
+    MICRODATA_TAGS,
     REF_MARKER,
     URL_MARKER_RE,
     VERBATIM_TAGS,
@@ -629,7 +630,8 @@ class _Extraction:
         """What stands for a ``<ref>`` or ``<references>``; a tag MediaWiki does not allow is
         reported (and shown as text); ``None`` for the others."""
         name = _tag_name(node)
-        if not node.wiki_markup and name not in ALLOWED_TAGS:
+        microdata = name in MICRODATA_TAGS and node.has("itemprop")
+        if not node.wiki_markup and name not in ALLOWED_TAGS and not microdata:
             message = f"<{name}> is not allowed in wiki text; shown as text"
             self.warn(message, str(node)[:40], kind=Kind.HTML)
         if name == "ref":

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import html
 import re
+from urllib.parse import quote_plus
 
-from .vocabulary import URL_MARKER, URL_MARKER_RE, URL_PROTOCOLS
+from .vocabulary import ALLOWED_TAGS, MICRODATA_TAG_RE, URL_MARKER, URL_MARKER_RE, URL_PROTOCOLS
 
 _PROTOCOLS = "|".join(re.escape(p) for p in URL_PROTOCOLS)
 # Parser::EXT_LINK_URL_CLASS and EXT_LINK_ADDR (\p{Zs} as Python's Unicode spaces)
@@ -24,6 +25,19 @@ _SPACE = r"[^\S\n\r\t\f\v]"
 _BRACKETED = re.compile(
     r"\[((?:" + _PROTOCOLS + r"|//)" + _ADDR + _URL_CHAR + r"*)" + _SPACE + r"*"
     r"([^\]\x00-\x08\x0a-\x1f\ufffd]*?)\]",
+    re.IGNORECASE,
+)
+# ... with a wikilink in its text (MediaWiki reads wikilinks first: one ends at its "]]")
+_WIKILINK = r"\[\[[^\[\]\n]*\]\]"
+_BRACKETED_WITH_LINK = re.compile(
+    r"(?<!\[)\[((?:" + _PROTOCOLS + r"|//)" + _ADDR + _URL_CHAR + r"*)" + _SPACE + r"*"
+    r"((?:[^\[\]\n\x01]|"
+    + _WIKILINK
+    + r")*?"
+    + _WIKILINK
+    + r"(?:[^\[\]\n\x01]|"
+    + _WIKILINK
+    + r")*?)\]",
     re.IGNORECASE,
 )
 _FREE = re.compile(r"\b((?:" + _PROTOCOLS + r")" + _ADDR + _URL_CHAR + r"*)", re.IGNORECASE)
@@ -40,9 +54,16 @@ _SKIP_LITERAL = (
     r"|\[\[" + URL_MARKER_RE.pattern + r"\|[^\]\n]*\]\]<nowiki/>"
 )
 _SKIP = re.compile(_SKIP_LITERAL, re.IGNORECASE | re.DOTALL)
-#: ... and for free URLs, HTML tags too (doMagicLinks skips them; a link's text may hold
-#: tags, such as the <i> of its italics).
-_SKIP_FREE = re.compile(_SKIP_LITERAL + r"|<[^>\n]*>", re.IGNORECASE | re.DOTALL)
+#: ... and for free URLs, the HTML tags MediaWiki keeps (doMagicLinks skips them; a link's
+#: text may hold tags, such as the <i> of its italics); any other tag is text to it.
+_SKIP_FREE = re.compile(
+    _SKIP_LITERAL
+    + r"|</?(?:"
+    + "|".join(sorted(ALLOWED_TAGS))
+    + r")\b[^>\n]*>|"
+    + MICRODATA_TAG_RE.pattern.replace("[^>]", "[^>\n]"),
+    re.IGNORECASE | re.DOTALL,
+)
 # A scheme and "//" left in the text, or one of MediaWiki's schemes without "//": pandoc
 # would make a link of it.
 _LOOSE_SCHEME = re.compile(
@@ -52,6 +73,23 @@ _LOOSE_SCHEME = re.compile(
     re.IGNORECASE,
 )
 _BRACKETS = re.compile(r"\[{3,}(?!\[)")
+#: A tag MediaWiki does not keep is text to it (Sanitizer::removeHTMLtags escapes it), and
+#: a URL in it a link: written as text here, that the link be no part of a tag.
+_TAG = re.compile(r"<(/?([A-Za-z][\w:-]*))\b([^>\n]*)>")
+_HAS_PROTOCOL = re.compile(r"(?:" + _PROTOCOLS + r"|//)", re.IGNORECASE)
+
+
+def _tag_as_text(match: re.Match[str]) -> str:
+    tag = match.group(0)
+    if (
+        match.group(2).lower() in ALLOWED_TAGS
+        or MICRODATA_TAG_RE.fullmatch(tag)
+        or not _HAS_PROTOCOL.search(match.group(3))
+    ):
+        return tag
+    return "&lt;" + tag[1:-1] + "&gt;"
+
+
 #: A file link (with no link inside it): its caption and its alt text are text of the page.
 _FILE_LINK = re.compile(r"\[\[\s*(?:File|Image)\s*:[^\[\]\n]*\]\]", re.IGNORECASE)
 _LINK_OPTION = re.compile(r"\s*link\s*=", re.IGNORECASE)
@@ -67,6 +105,85 @@ _MAGIC_SPACES = (
     r"(?:[\t \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]|&nbsp;|&\#0*160;|&\#[xX]0*[aA]0;)+"
 )
 _ENTITY_END = re.compile(r"&(?:#x[0-9a-f]+|#[0-9]+|[a-z]+)$", re.IGNORECASE)
+#: Entities that end a URL: "<" and ">" (and for a free URL a no-break space), as
+#: Parser::makeFreeExternalLink and handleExternalLinks cut them off.
+_FREE_URL_STOP = re.compile(r"&(?:lt|gt|nbsp|#x0*(?:3[CcEe]|[Aa]0)|#0*(?:60|62|160));")
+_BRACKETED_URL_STOP = re.compile(r"&(?:lt|gt);")
+#: What Sanitizer::cleanUrl escapes, and the characters an IDN ignores, which it takes out
+#: of a URL's host.
+_ESCAPED = re.compile(r'[\]\[<>"\x00-\x20\x7f|]')
+_IDN_IGNORED = re.compile(
+    "[\\s\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+)
+_HOST = re.compile(r"^([^:]+:)(//[^/]+)?(.*)$", re.DOTALL)
+_IPV6_HOST = re.compile(r"^//%5B([0-9A-Fa-f:.]+)%5D((?::\d+)?)$")
+
+
+def clean_url(url: str) -> str:
+    """A URL as Sanitizer::cleanUrl leaves it: its entities decoded, what cannot stand in
+    a URL escaped as PHP's urlencode does (a space as "+", "|" as %7C), the characters an
+    IDN ignores taken out of its host (an IPv6 host keeps its brackets)."""
+    url = _ESCAPED.sub(lambda m: quote_plus(m.group()), html.unescape(url))
+    parts = _HOST.match(url)
+    if parts is None:
+        return url
+    protocol, host, rest = (
+        parts.group(1),
+        _IDN_IGNORED.sub("", parts.group(2) or ""),
+        parts.group(3),
+    )
+    ipv6 = _IPV6_HOST.match(host)
+    if ipv6 is not None:
+        host = f"//[{ipv6.group(1)}]{ipv6.group(2)}"
+    return protocol + host + rest
+
+
+#: A table's cell separators and cell attributes, which MediaWiki reads (handleTables)
+#: before it looks for links: no link crosses or holds them. They are kept from the link
+#: passes as placeholders (a control character ends a URL and a link's text).
+_KEPT = "\x01{}\x01"
+_KEPT_RE = re.compile("\x01(\\d+)\x01")
+_TABLE_START = re.compile(r"^\s*:*\s*\{\|")
+
+
+def _keep_table_cells(text: str, kept: list[str]) -> str:
+    """The text with the cell markup of its tables' lines kept aside (``kept``): the
+    ``|`` or ``!`` a cell line starts with, each ``||`` (and ``!!`` on a header line), and
+    a cell's attributes with the ``|`` after them (none when they hold a ``[[``)."""
+    if "{|" not in text or "\x01" in text:
+        return text
+    verbatim = [m.span() for m in _SKIP_VERBATIM.finditer(text)]
+
+    def keep(markup: str) -> str:
+        kept.append(markup)
+        return _KEPT.format(len(kept) - 1)
+
+    lines, depth, offset = text.split("\n"), 0, 0
+    for number, line in enumerate(lines):
+        start, offset = offset, offset + len(line) + 1
+        stripped = line.lstrip()
+        if any(a <= start < b for a, b in verbatim):
+            continue
+        if _TABLE_START.match(line):
+            depth += 1
+        elif depth and stripped.startswith("|}"):
+            depth -= 1
+        elif depth and stripped[:1] in {"|", "!"} and not stripped.startswith(("|-", "|+")):
+            separators = r"(\|\||!!)" if stripped[0] == "!" else r"(\|\|)"
+            pieces = re.split(separators, stripped[1:])
+            out = [line[: len(line) - len(stripped)], keep(stripped[0])]
+            for index, piece in enumerate(pieces):
+                attributes, bar, content = piece.partition("|")
+                if index % 2:
+                    out.append(keep(piece))
+                elif bar and "[[" not in attributes:
+                    out.append(keep(attributes + bar) + content)
+                else:
+                    out.append(piece)
+            lines[number] = "".join(out)
+    return "\n".join(lines)
 
 
 def _outside(pattern: re.Pattern[str], text: str, replace, skip_re: re.Pattern[str]) -> str:
@@ -120,14 +237,19 @@ def mark_external_links(
     number = 0
 
     def link(url: str, label: str) -> str:
-        urls.append(html.unescape(url))
+        urls.append(clean_url(url))
         return f"[[{URL_MARKER.format(len(urls) - 1)}|{label}]]<nowiki/>"
 
     def bracketed(match: re.Match[str]) -> str:
         nonlocal number
         url, label = match.group(1), match.group(2)
-        if "[[" in label:  # a wikilink in the text: left to pandoc
-            return match.group(0)
+        if (stop := _BRACKETED_URL_STOP.search(url)) is not None:  # the rest is text
+            url, label = url[: stop.start()], url[stop.start() :] + " " + label
+        if "[[" in label:
+            # A link cannot hold a link: MediaWiki's ends where the wikilink starts (the
+            # browser closes it there), the wikilink and the rest of the text follow it.
+            before, rest = label.split("[[", 1)
+            return link(url, before) + "[[" + rest if before.strip() else match.group(0)
         if not label.strip():
             number += 1
             label = f"&#91;{number}&#93;"
@@ -138,6 +260,11 @@ def mark_external_links(
             kind, ident = match.group(2), match.group(3)
             return link(MAGIC_LINK_URLS[kind].format(ident), f"{kind} {ident}")
         url = match.group(1)
+        if (stop := _FREE_URL_STOP.search(url)) is not None:
+            return free_link(url[: stop.start()]) + url[stop.start() :]
+        return free_link(url)
+
+    def free_link(url: str) -> str:
         end = free_url_end(url)
         bare = url[:end]
         protocol = re.match(f"(?:{_PROTOCOLS})", bare, flags=re.IGNORECASE)
@@ -145,7 +272,11 @@ def mark_external_links(
             return url  # a lone protocol is never linked
         return link(bare, URL_MARKER.format(len(urls))) + url[end:]
 
+    kept: list[str] = []
+    text = _keep_table_cells(text, kept)
+    text = _outside(_TAG, text, _tag_as_text, _SKIP_VERBATIM)
     text = _outside(_BRACKETS, text, _bracket_run, _SKIP_VERBATIM)
+    text = _outside(_BRACKETED_WITH_LINK, text, bracketed, _SKIP_VERBATIM)
     text = _outside(_BRACKETED, text, bracketed, _SKIP)
     free_re = _free_pattern(magic_links)
 
@@ -161,5 +292,8 @@ def mark_external_links(
     text = _outside(free_re, text, free, _SKIP_FREE)
     text = _outside(_FILE_LINK, text, in_file_link, _SKIP_VERBATIM)
     text = _outside(_LOOSE_SCHEME, text, lambda m: (m.group(1) or m.group(2)) + "&#58;", _SKIP_FREE)
+    # (a cell's attributes are no link either: what pandoc would take for one is escaped)
+    loose = [_LOOSE_SCHEME.sub(lambda m: (m.group(1) or m.group(2)) + "&#58;", k) for k in kept]
+    text = _KEPT_RE.sub(lambda m: loose[int(m.group(1))], text)
     # "[" just before a link is text: pandoc would read "[[[" as a link to "[…"
     return text.replace("[[[9MWxQzURL", "&#91;[[9MWxQzURL"), urls

@@ -20,7 +20,7 @@ from .files import FileUse
 from .layout import Gallery
 from .pandoc_ast import Blocks, Content, Inline, Inlines, Node, text_node
 from .report import Kind
-from .vocabulary import ALLOWED_TAGS, LIST_MARKER_RE, safe_url
+from .vocabulary import ALLOWED_TAGS, LIST_MARKER_RE, MICRODATA_TAG_RE, safe_url
 
 # --- escaping ---------------------------------------------------------------------
 
@@ -507,6 +507,8 @@ class MystWriter:
                 return self.rule(None)
             if name in SPAN_TAGS:
                 return ""  # an allowed tag: its content is converted on its own
+        if fmt == "html" and MICRODATA_TAG_RE.fullmatch(text.strip()):
+            return ""  # microdata: nothing to see
         self.ctx.warn(Kind.HTML, f"markup shown as text: {text.strip()[:60]!r}", text.strip())
         return escape_line_starts(escape(text))
 
@@ -720,6 +722,8 @@ class MystWriter:
             if match.group(2).lower() == "br":
                 return "\\\n"
             return ""  # unpaired allowed tag: dropped, content kept
+        if fmt == "html" and MICRODATA_TAG_RE.fullmatch(text.strip()):
+            return ""  # microdata: nothing to see
         self.ctx.warn(Kind.HTML, f"markup shown as text: {text[:60]!r}", text)
         return escape(text)
 

@@ -47,6 +47,10 @@ ALLOWED_TAGS = frozenset(
     # the Tabber, TabberNeue and Tabs extensions (sphinx-design tab sets, layout.py)
     "tabber tabs tab".split()
 )
+#: Tags MediaWiki lets through only with an ``itemprop`` (microdata, Sanitizer): they show
+#: nothing; without one they are text.
+MICRODATA_TAGS = ("meta", "link")
+MICRODATA_TAG_RE = re.compile(r"<(?:meta|link)\b[^>]*\bitemprop\s*=[^>]*>", re.IGNORECASE)
 #: Tags whose content MediaWiki's preprocessor does not parse: a <ref> in them is text.
 VERBATIM_TAGS = ("nowiki", "pre", "math", "syntaxhighlight", "source")
 #: ... and the extension tags whose content templates do not expand (expand.py).
