@@ -24,13 +24,15 @@ html_last_updated_fmt = None
 html_show_copyright = False
 html_copy_source = False
 html_show_sourcelink = False
-# furo's sidebar with the wiki's tools (Random page) above the navigation.
+# furo's sidebar with the wiki's tools (Random page) and the page's other languages above the
+# navigation.
 html_sidebars = {
     "**": [
         "sidebar/brand.html",
         "sidebar/search.html",
         "sidebar/scroll-start.html",
         "sidebar/wiki-tools.html",
+        "sidebar/wiki-languages.html",
         "sidebar/navigation.html",
         "sidebar/ethical-ads.html",
         "sidebar/scroll-end.html",

@@ -6,6 +6,7 @@ import json
 
 from mw2sphinx.sitedata import (
     Backlink,
+    LanguageLink,
     PageEntry,
     SiteData,
     article_docnames,
@@ -44,6 +45,9 @@ def test_what_links_here_is_sorted_as_a_reader_expects():
     assert [b.title for b in data.what_links_here()["Z"]] == ["A", "b", "C"]
 
 
+FRENCH = LanguageLink("fr", "fr", "Français", "Fruit", "https://fr.example/wiki/Fruit")
+
+
 def test_site_data_round_trips_through_json():
     data = SiteData(
         name="Wiki",
@@ -52,6 +56,7 @@ def test_site_data_round_trips_through_json():
         pages={
             "Start": PageEntry("Start", "index", 0, 7, "2026-01-30T12:00:00Z", ("B", "A"), ()),
             "Category:X": PageEntry("Category:X", "categories/X", 14, generated=True),
+            "Fruit": PageEntry("Fruit", "pages/Fruit", languages=(FRENCH,)),
         },
         special={"random": "special/random"},
     )
@@ -60,6 +65,8 @@ def test_site_data_round_trips_through_json():
     again = SiteData.from_json(json.loads(text))
     assert again.pages["Start"].links == ("A", "B")
     assert again.pages["Category:X"].generated
+    assert again.pages["Fruit"].languages == (FRENCH,)
+    assert "languages" not in json.loads(text)["pages"]["Start"]  # none: not written
     assert again.special == data.special
     assert again.to_json() == text
 

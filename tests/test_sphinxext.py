@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from mw2sphinx import mwdata
 from mw2sphinx.model import Page, SiteInfo, Wiki
 from mw2sphinx.pipeline import convert_tree
 from mw2sphinx.site import write_tree
@@ -379,3 +380,37 @@ def test_no_matplotlib_for_cards_the_site_does_not_draw(small, tmp_path):
     assert not social_cards_wanted(Config({"ogp_social_cards": {"enable": False}}))
     assert social_cards_wanted(Config({"ogp_social_cards": {"enable": True}}))
     assert social_cards_wanted(Config({"ogp_social_cards": {"site_url": "x"}}))
+
+
+def test_interlanguage_links_in_the_sidebar(tmp_path):
+    """[[fr:Page]] leaves the text and is listed beside the page, named in its language;
+    the first link to a language is kept, as MediaWiki keeps it."""
+    site = SiteInfo(
+        name="Languages Wiki",
+        article_url=ARTICLE_URL,
+        interwiki={
+            "fr": "https://fr.example/wiki/$1",
+            "de": "https://de.example/wiki/$1",
+            "mul": "https://multi.example/wiki/$1",
+        },
+        extra_language_prefixes=("mul",),
+    )
+    text = "Text.\n[[fr:Fruit#Pomme]]\n[[de:Obst]]\n[[fr:Autre]]\n[[mul:Fruit]]\n[[:de:Inline]]"
+    pages = {"Main Page": Page("Main Page", 0, "Home."), "Fruit": Page("Fruit", 0, text)}
+    src = write_wiki(Wiki(site=site, pages=pages), tmp_path / "src")
+    warnings, _, html = build(src, tmp_path / "build")
+    assert warnings == ""
+    page = soup(html, "pages/Fruit.html")
+    box = page.select_one("nav.wiki-languages")
+    assert box.select_one(".wiki-languages-title").get_text() == "In other languages"
+    items = [(a.get_text(), a["href"], a["hreflang"]) for a in box.select("a")]
+    names = {"fr": "Français", "de": "Deutsch"} if mwdata.autonyms() else {}
+    assert items == [
+        (names.get("fr", "Fr"), "https://fr.example/wiki/Fruit#Pomme", "fr"),
+        (names.get("de", "De"), "https://de.example/wiki/Obst", "de"),
+        ("Mul", "https://multi.example/wiki/Fruit", "mul"),
+    ]
+    article = page.select_one("article")
+    assert "Autre" not in article.get_text() and "Inline" in article.get_text()
+    # a page without any has no such box
+    assert soup(html, "index.html").select("nav.wiki-languages") == []

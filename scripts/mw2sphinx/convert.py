@@ -24,7 +24,7 @@ import mwparserfromhell
 from mwparserfromhell.nodes import Node, Tag, Wikilink
 from mwparserfromhell.wikicode import Wikicode
 
-from . import pandoc_ast
+from . import mwdata, pandoc_ast
 from . import titles as t
 from .expand import Expansion, expand_page
 from .extlinks import mark_external_links
@@ -53,6 +53,7 @@ from .pandoc_ast import (
     text_node,
 )
 from .report import Kind, WikiWarning, find_line
+from .sitedata import LanguageLink
 from .sources.progress import Progress
 from .vocabulary import (
     ALLOWED_TAGS,
@@ -66,6 +67,7 @@ from .vocabulary import (
     VERBATIM_TAGS,
     alternatives,
     safe_url,
+    web_url,
 )
 from .wikilinks import mark_internal_links
 
@@ -618,7 +620,8 @@ class _Extraction:
             self.categories.append((parsed.full, sort_key))
             return ""
         if parsed.interwiki in self.namespaces.languages:
-            self.languages.append(parsed.full)  # an interlanguage link: beside the page
+            # an interlanguage link: beside the page
+            self.languages.append(parsed.full + (f"#{parsed.fragment}" if parsed.fragment else ""))
             return ""
         if parsed.namespace == t.FILE and not parsed.interwiki:
             options = split_options(str(node.text)) if node.text is not None else []
@@ -800,7 +803,7 @@ class ConvertedPage:
     transcluded: set[str]
     warnings: list[WikiWarning]
     recovered: bool = False
-    languages: list[str] = dataclasses.field(default_factory=list)
+    languages: tuple[LanguageLink, ...] = ()
     #: templates the page uses that do not exist (shown as placeholders).
     unknown_templates: list[str] = dataclasses.field(default_factory=list)
 
@@ -1432,6 +1435,25 @@ def section_labels(anchors: list[str], docname: str) -> dict[str, str]:
     return labels
 
 
+def language_links(links: Iterable[str], namespaces: t.Namespaces) -> tuple[LanguageLink, ...]:
+    """A page's interlanguage links ("fr:Page") as readers see them beside it: the first
+    link to each language (as MediaWiki keeps it, T26502), named in its own language (or by
+    its prefix, "Mul", where MediaWiki knows no such language)."""
+    found: dict[str, LanguageLink] = {}
+    for link in links:
+        title = namespaces.parse(link)
+        if title is None or not title.interwiki or title.interwiki in found:
+            continue
+        url = web_url(namespaces.interwiki_url(title.interwiki, title.text, title.fragment))
+        if url:
+            name = mwdata.autonyms().get(title.interwiki) or title.interwiki
+            name = name[:1].upper() + name[1:]  # as MediaWiki's skins write it ("Français")
+            found[title.interwiki] = LanguageLink(
+                title.interwiki, mwdata.bcp47(title.interwiki), name, title.text, url
+            )
+    return tuple(found.values())
+
+
 def write_page(
     wiki: Wiki,
     name: str,
@@ -1481,7 +1503,7 @@ def write_page(
         transcluded=expansion.transcluded,
         warnings=list(dict.fromkeys(warnings + context.warnings)),
         recovered=recovered,
-        languages=prepared.languages,
+        languages=language_links(prepared.languages, index.namespaces),
         unknown_templates=[
             n for n in dict.fromkeys(expansion.placeholders) if not n.startswith("#")
         ],

@@ -325,6 +325,7 @@ def _site_data(
             timestamp=wiki.pages[p.title.full].timestamp,
             links=tuple(p.links),
             transcludes=tuple(p.transcluded),
+            languages=p.languages,
         )
         for p in pages
     }

@@ -21,6 +21,21 @@ SITE_DATA = "_wiki/site.json"
 
 
 @dataclasses.dataclass(frozen=True)
+class LanguageLink:
+    """An interlanguage link ([[fr:Page]]): the same page in another language, which
+    MediaWiki shows beside the page ("In other languages")."""
+
+    #: the interwiki prefix ("fr") and the language's BCP 47 tag ("fr", "en-simple").
+    prefix: str
+    tag: str
+    #: what the link reads: the language's name in itself ("Français"), else the prefix.
+    name: str
+    #: the page on the other wiki, and its (web) address.
+    title: str
+    url: str
+
+
+@dataclasses.dataclass(frozen=True)
 class PageEntry:
     """One page of the site as site.json describes it."""
 
@@ -35,15 +50,21 @@ class PageEntry:
     transcludes: tuple[str, ...] = ()
     #: a category page the wiki does not have, generated for its members.
     generated: bool = False
+    #: its interlanguage links, in the page's order, one a language.
+    languages: tuple[LanguageLink, ...] = ()
 
     def to_json(self) -> dict:
         data = dataclasses.asdict(self)
         del data["title"]
         data["links"] = sorted(self.links)
         data["transcludes"] = sorted(self.transcludes)
-        if not self.generated:
-            del data["generated"]
+        for empty in ("generated", "languages"):
+            if not data[empty]:
+                del data[empty]
         return data
+
+
+_LANGUAGE_FIELDS = tuple(f.name for f in dataclasses.fields(LanguageLink))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,6 +129,10 @@ class SiteData:
                 links=tuple(entry.get("links") or ()),
                 transcludes=tuple(entry.get("transcludes") or ()),
                 generated=bool(entry.get("generated")),
+                languages=tuple(
+                    LanguageLink(**{k: str(link.get(k) or "") for k in _LANGUAGE_FIELDS})
+                    for link in entry.get("languages") or ()
+                ),
             )
         return cls(
             name=str(data.get("name") or ""),

@@ -39,12 +39,14 @@ from .navigation import DEFAULT_LIMIT, Navigation, read_navigation, render
 from .sitedata import (
     SITE_DATA,
     Backlink,
+    LanguageLink,
     SiteData,
     article_docnames,
     edit_url,
     history_url,
     page_url,
     site_licence,
+    web_url,
     wiki_name_phrase,
 )
 from .wikipaths import valid_prefix, write_forwards
@@ -137,6 +139,7 @@ class PageInfo:
     timestamp: str | None
     article_url: str
     backlinks: tuple[Backlink, ...]
+    languages: tuple[LanguageLink, ...] = ()
 
 
 @functools.lru_cache(maxsize=4)
@@ -150,6 +153,7 @@ def _load(path: str, _mtime_ns: int, _size: int) -> tuple[SiteData, dict[str, Pa
             entry.timestamp,
             site.article_url,
             backlinks.get(entry.title, ()),
+            entry.languages,
         )
         for entry in site.pages.values()
     }
@@ -353,6 +357,12 @@ def page_context(app: Sphinx, docname: str, info: PageInfo) -> dict[str, Any]:
         "history_url": history_url(article_url, info.title),
         "last_edited": last_edited,
         "last_edited_datetime": datetime_value,
+        # the sidebar's "In other languages" (sidebar/wiki-languages.html)
+        "languages": [
+            {"name": link.name, "tag": link.tag, "title": link.title, "url": web_url(link.url)}
+            for link in info.languages
+            if web_url(link.url)
+        ],
     }
 
 
