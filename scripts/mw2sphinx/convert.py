@@ -28,7 +28,15 @@ from . import mwdata, pandoc_ast
 from . import titles as t
 from .expand import Expansion, expand_page
 from .extlinks import mark_external_links
-from .files import FileUse, display_width, measured, media_paths, parse_options
+from .files import (
+    BAD_IMAGE_LIST,
+    FileUse,
+    bad_images,
+    display_width,
+    measured,
+    media_paths,
+    parse_options,
+)
 from .layout import Box, Gallery, extract_boxes, extract_galleries
 from .model import Wiki, WikiFile
 from .myst import (
@@ -825,6 +833,12 @@ class SiteIndex:
     files: dict[str, WikiFile] = dataclasses.field(default_factory=dict)
     #: file title -> why the site has no copy of it (a download refused or failed).
     file_problems: dict[str, str] = dataclasses.field(default_factory=dict)
+    #: the wiki's bad image list (files.bad_images): file title -> the pages that may show it
+    bad_images: dict[str, frozenset[str]] = dataclasses.field(default_factory=dict)
+
+    def is_bad_image(self, file_title: str, page: str) -> bool:
+        """Whether ``page`` shows the file only as a link (MediaWiki's bad image list)."""
+        return file_title in self.bad_images and page not in self.bad_images[file_title]
 
     @property
     def category_docnames(self) -> dict[str, str]:
@@ -992,7 +1006,8 @@ class _Context(PageContext):
             red_link = resolved.title or use.link if resolved.kind == "red" else None
         file = self.index.files.get(use.title)
         width = display_width(use, file.width, file.height) if file else use.width
-        return Image(use, self.captions.get(number, []), path, link, width, red_link)
+        bad = self.index.is_bad_image(use.title, self.title.full)
+        return Image(use, self.captions.get(number, []), path, link, width, red_link, bad)
 
     def marker(self, text: str) -> Iterator[tuple[str, object]]:
         last = 0
@@ -1544,9 +1559,11 @@ def convert_wiki(
         sections = {name: section_labels(anchors[name], names[name]) for name in titles}
         files, problems = _site_files(wiki, prepared, fetch_files)
         media = media_paths(sorted(title for title, f in files.items() if f.path))
+        bad_list = wiki.pages.get(f"{namespaces.names[t.MEDIAWIKI]}:{BAD_IMAGE_LIST}")
         index = SiteIndex(
-            namespaces, names, redirects, sections, redirect_docnames, media, files, problems
-        )
+            namespaces, names, redirects, sections, redirect_docnames, media, files, problems,
+            bad_images(bad_list.text, namespaces) if bad_list else {},
+        )  # fmt: skip
         converted = []
         writing = _bar("writing", len(titles), enabled=progress)
         for name, title in titles.items():

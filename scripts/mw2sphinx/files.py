@@ -142,3 +142,25 @@ def media_paths(titles: list[str]) -> dict[str, str]:
             unique = stems[stem] if len(same) == 1 else f"{stems[stem]}-{t.digest(title)}"
             paths[title] = f"media/{unique}{suffix}"
     return paths
+
+
+#: The page that lists the files a page shows only as a link (MediaWiki's bad image list).
+BAD_IMAGE_LIST = "Bad image list"
+_LIST_LINK = re.compile(r"\[\[:?(.*?)\]\]")
+
+
+def bad_images(text: str, namespaces: t.Namespaces) -> dict[str, frozenset[str]]:
+    """``MediaWiki:Bad image list`` read as BadFileLookup reads it: on each line that
+    starts with ``*``, the first link names a file, the others the pages that may show it.
+    File title -> those pages' titles."""
+    listed: dict[str, frozenset[str]] = {}
+    for line in text.splitlines():
+        if not line.startswith("*"):
+            continue
+        titles = [namespaces.parse(m) for m in _LIST_LINK.findall(line)]
+        if not titles or titles[0] is None or titles[0].interwiki:
+            continue
+        file = f"{namespaces.names[t.FILE]}:{titles[0].text}"
+        exceptions = frozenset(title.full for title in titles[1:] if title is not None)
+        listed[file] = listed.get(file, frozenset()) | exceptions
+    return listed

@@ -182,6 +182,8 @@ class Image:
     width: int | None = None  # px, as MediaWiki shows it; None: as wide as it is
     #: the page a ``link=`` names that the wiki does not have (the image is a red link)
     red_link: str | None = None
+    #: on the wiki's bad image list for this page: shown as its name, not as the image
+    bad: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -885,6 +887,8 @@ class MystWriter:
             ).strip()
             label = escape(use.alt or text or use.title)
             return f"[{label}]{{.wiki-redlink .wiki-missing-file}}" + below
+        if image.bad:  # MediaWiki links a bad image's page by its name instead
+            return escape(use.title) + below
         if not use.is_image:
             return self.inline_image(image) + below
         alt = self.literal(use.alt or plain_text(_caption_text(image.caption)))[0]
