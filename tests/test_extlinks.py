@@ -3,7 +3,7 @@ that turns magic links on (``SiteInfo.magic_links``, read from the source's site
 
 from __future__ import annotations
 
-from mw2sphinx.extlinks import clean_url, mark_external_links
+from mw2sphinx.extlinks import clean_url, mark_external_links, split_at_outer_closes
 from mw2sphinx.model import Page, SiteInfo, Wiki
 from mw2sphinx.sources.api import magic_links, site_info
 from mw2sphinx.sources.snapshot import site_from_json, site_to_json
@@ -143,3 +143,17 @@ def test_microdata_tags_show_nothing_other_tags_are_text():
     assert "secret" not in myst and "itemprop" not in myst
     assert '\\<meta http-equiv="refresh" content="5"\\>' in myst
     assert '\\<link rel="stylesheet" href="[http://x.org](http://x.org)"\\>' in myst
+
+
+def test_a_formatting_tag_closed_inside_a_link_cuts_it_in_two():
+    assert split_at_outer_closes("pretty </i>italics<i> and stuff") == [
+        "pretty ",
+        "</i>",
+        "italics<i> and stuff",
+    ]
+    assert split_at_outer_closes("<b>text</b> and </i>") == ["<b>text</b> and ", "</i>", ""]
+    text, urls = mark_external_links("<i>Some [http://x.org/ pretty </i>italics<i> more]!</i>")
+    assert urls == ["http://x.org/", "http://x.org/"]
+    assert text == (
+        "<i>Some [[9MWxQzURL0Q|pretty ]]<nowiki/></i>[[9MWxQzURL1Q|italics<i> more]]<nowiki/>!</i>"
+    )

@@ -79,6 +79,29 @@ _TAG = re.compile(r"<(/?([A-Za-z][\w:-]*))\b([^>\n]*)>")
 _HAS_PROTOCOL = re.compile(r"(?:" + _PROTOCOLS + r"|//)", re.IGNORECASE)
 
 
+#: The formatting elements of HTML: one closed inside a link that it was open around ends
+#: the link there, and the browser opens a second link after it (the adoption agency).
+_FORMATTING = "a|b|big|code|em|font|i|nobr|s|small|strike|strong|tt|u"
+_FORMATTING_TAG = re.compile(rf"<(/?)({_FORMATTING})\b[^>]*>", re.IGNORECASE)
+
+
+def split_at_outer_closes(label: str) -> list[str]:
+    """A link's text cut at each closing tag of a formatting element opened before it
+    (``''a [http://x b'' c]`` is two links, "b" and " c", as the browser builds them):
+    the pieces of text and, between them, those tags."""
+    pieces, opened, last = [], [], 0
+    for tag in _FORMATTING_TAG.finditer(label):
+        name = tag.group(2).lower()
+        if not tag.group(1):
+            opened.append(name)
+        elif name in opened:
+            opened.remove(name)
+        else:
+            pieces += [label[last : tag.start()], tag.group(0)]
+            last = tag.end()
+    return [*pieces, label[last:]]
+
+
 def _tag_as_text(match: re.Match[str]) -> str:
     tag = match.group(0)
     if (
@@ -250,6 +273,12 @@ def mark_external_links(
             # browser closes it there), the wikilink and the rest of the text follow it.
             before, rest = label.split("[[", 1)
             return link(url, before) + "[[" + rest if before.strip() else match.group(0)
+        pieces = split_at_outer_closes(label)
+        if len(pieces) > 1 and any(p.strip() for p in pieces[::2]):
+            return "".join(
+                piece if i % 2 else (link(url, piece) if piece.strip() else piece)
+                for i, piece in enumerate(pieces)
+            )
         if not label.strip():
             number += 1
             label = f"&#91;{number}&#93;"
