@@ -81,6 +81,7 @@ def test_urls_are_cleaned_as_sanitizer_cleanUrl_cleans_them():
     assert clean_url("http://testing.123?4=5&vert;6") == "http://testing.123?4=5%7C6"
     assert clean_url("http://x.org/?a&#x5B;&#x5D;=b") == "http://x.org/?a%5B%5D=b"
     assert clean_url("http://&#x20;www.example.org") == "http://+www.example.org"
+    assert clean_url("http://t/?a=|b|&param2=1&amp;c") == "http://t/?a=%7Cb%7C&param2=1&c"
     # what an IDN ignores is taken out of the host, not the path
     assert clean_url("http://e&zwnj;xample.com/a\u200cb") == "http://example.com/a\u200cb"
     assert clean_url("http://[2001:db8::1]:80/x") == "http://[2001:db8::1]:80/x"

@@ -144,11 +144,20 @@ _HOST = re.compile(r"^([^:]+:)(//[^/]+)?(.*)$", re.DOTALL)
 _IPV6_HOST = re.compile(r"^//%5B([0-9A-Fa-f:.]+)%5D((?::\d+)?)$")
 
 
+_REFERENCE = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+
+
+def decode_references(text: str) -> str:
+    """Character references decoded as Sanitizer::decodeCharReferences decodes them: only
+    those that end with ";" (``&param2=`` is no ``&para``)."""
+    return _REFERENCE.sub(lambda m: html.unescape(m.group()), text)
+
+
 def clean_url(url: str) -> str:
     """A URL as Sanitizer::cleanUrl leaves it: its entities decoded, what cannot stand in
     a URL escaped as PHP's urlencode does (a space as "+", "|" as %7C), the characters an
     IDN ignores taken out of its host (an IPv6 host keeps its brackets)."""
-    url = _ESCAPED.sub(lambda m: quote_plus(m.group()), html.unescape(url))
+    url = _ESCAPED.sub(lambda m: quote_plus(m.group()), decode_references(url))
     parts = _HOST.match(url)
     if parts is None:
         return url
