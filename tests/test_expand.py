@@ -19,6 +19,7 @@ PAGES = {
     "Template:Foo–bar": "",
     "Template:1x": "{{{1}}}",
     "Template:Raw": "''x'' * [[y]] {{z}}",
+    "Template:Pipe": "Main Page{{!}}Something else",
     "MediaWiki:Greeting": "Hello $1, $2!",
 }
 WIKI = Wiki(
@@ -112,6 +113,8 @@ def expanded(text: str, *, wiki: Wiki = WIKI, title: str = "Parser test") -> str
         ("{{#dir:fa}} {{#dir: en}} {{#dir:blah<blah}}", "rtl ltr ltr"),
         ("{{Special:Prefixindex/Templ}}", ""),
         ("{{Foo&ndash;bar}}{{Fo&#111;}}", "FOO"),
+        # no title: shown as written, what it holds expanded (T290526)
+        ("{{ {{Pipe}} }} {{[[x]]|{{Foo}}}}", "{{ Main Page|Something else }} {{[[x]]|FOO}}"),
         # literal blocks are out of the preprocessor's way, as MediaWiki's strip markers
         ("{{lc:X<nowiki/>Y}} {{urlencode:x<nowiki>?</nowiki>y}}", "x<nowiki/>y xy"),
         (

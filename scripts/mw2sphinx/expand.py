@@ -401,7 +401,11 @@ def _expand_template(node: Template, ctx: _Context, params, depth: int) -> str:
         name = rest
     title = ctx.namespaces.title(name, default_namespace=TEMPLATE)
     if title is None or not title.text:
-        return str(node)  # not a template call after all: MediaWiki shows it as text
+        # not a template call after all: MediaWiki shows it as text, what it holds expanded
+        # ({{ {{X}} }} where X gives "A|B" reads "{{ A|B }}")
+        parts = [_expand(str(node.name), ctx, params, depth)]
+        parts += [_expand(str(p), ctx, params, depth) for p in node.params]
+        return "{{" + "|".join(parts) + "}}"
     if title.namespace == SPECIAL:
         listed = _special_transclusion(ctx, title)
         if listed is not None:
