@@ -113,6 +113,20 @@ def expanded(text: str, *, wiki: Wiki = WIKI, title: str = "Parser test") -> str
         ("{{#dir:fa}} {{#dir: en}} {{#dir:blah<blah}}", "rtl ltr ltr"),
         ("{{Special:Prefixindex/Templ}}", ""),
         ("{{Foo&ndash;bar}}{{Fo&#111;}}", "FOO"),
+        # brackets as the preprocessor reads them: a "}}" after an open "[[" is text, the
+        # "|" of a single "[" ends an argument
+        ("{{1x|[[Foo}}", "{{1x|[[Foo&#125;&#125;"),
+        (
+            "{{1x|[[Foo}}|bar]]|bat}} {{[[Foo|bar}}]]",
+            "[[Foo&#125;&#125;|bar]] {{[[Foo|bar&#125;&#125;]]",
+        ),
+        ("{{1x|[http://x.example |123]}}", "[http://x.example "),
+        ("{{1x|[[File:X.png|[[a|b]] [[c|d]]]]}}", "[[File:X.png|[[a|b]] [[c|d]]]]"),
+        (
+            "[http://x.example a|b] {{1x|[[http://x.example |123]]}}",
+            "[http://x.example a|b] [[http://x.example |123]]",
+        ),
+        ("{{1x|[[ Foo\nB]]}} {{1x|[[1],[2]]}} {{1x|<!-- [[ -->}}}", "[[ Foo\nB]] [[1],[2]] }"),
         # no title: shown as written, what it holds expanded (T290526)
         ("{{ {{Pipe}} }} {{[[x]]|{{Foo}}}}", "{{ Main Page|Something else }} {{[[x]]|FOO}}"),
         # literal blocks are out of the preprocessor's way, as MediaWiki's strip markers

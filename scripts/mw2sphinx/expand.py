@@ -18,7 +18,7 @@ from mwparserfromhell.nodes import Argument, Comment, Tag, Template, Text
 from mwparserfromhell.nodes.extras import Parameter
 from mwparserfromhell.wikicode import Wikicode
 
-from . import mwdata, parser_functions
+from . import mwdata, parser_functions, preprocessor
 from .model import Page, Wiki
 from .report import Kind, WikiWarning, line_of
 from .titles import CANONICAL_SPECIAL, MEDIAWIKI, SPECIAL, TEMPLATE, Namespaces, Title, url_title
@@ -291,8 +291,9 @@ def _expand(text: str, ctx: _Context, params: dict[str, str] | None, depth: int)
     text = _strip(text, ctx)
     if "{{" not in text and "<!--" not in text:
         return text  # nothing to expand or drop: parsing it would give it back as it is
-    text = _EXPR_HEAD.sub(_hide_comparisons, text)
-    return _expand_code(mwparserfromhell.parse(text, skip_style_tags=True), ctx, params, depth)
+    text = preprocessor.for_mwparserfromhell(_EXPR_HEAD.sub(_hide_comparisons, text))
+    code = mwparserfromhell.parse(text, skip_style_tags=True)
+    return preprocessor.restored(_expand_code(code, ctx, params, depth))
 
 
 # mwparserfromhell takes "{{#expr: 2 > 1}}" (and "{{#dir:a<b}}") for text, as "<" and ">"
