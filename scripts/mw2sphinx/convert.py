@@ -495,6 +495,44 @@ def unconverted_variants(text: str) -> int:
     return sum(1 for m in _LANGCONVERT.finditer(text) if (m.group(1) or "").strip())
 
 
+#: the extension tags (their attributes are the preprocessor's, not the Sanitizer's)
+_EXTENSION_TAGS = frozenset(
+    "ref references nowiki math syntaxhighlight source poem gallery includeonly noinclude "
+    "onlyinclude templatestyles indicator chem ce score graph timeline categorytree pre "
+    "tabber tabs tab".split()
+)
+_HTML_TAG_START = re.compile(r"<([A-Za-z][A-Za-z0-9]*)(\s[^<>]*)>")
+_VERBATIM_OR_COMMENT = re.compile(
+    rf"<!--.*?(?:-->|\Z)|<{alternatives(VERBATIM_TAGS)}\b[^>]*?(?:/>|>.*?(?:</\1\s*>|\Z))",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _tag_end(match: re.Match[str]) -> str:
+    name, attributes = match.group(1), match.group(2)
+    if name.lower() not in ALLOWED_TAGS or name.lower() in _EXTENSION_TAGS:
+        return match.group(0)
+    for quote in "\"'":
+        if attributes.count(quote) % 2 and f"={quote}" in attributes.replace(" ", ""):
+            return f"<{name}{attributes}{quote}>"
+    return match.group(0)
+
+
+def html_tag_ends(text: str) -> str:
+    """An HTML tag ends at its first ``>``, also inside a quoted attribute value, as
+    MediaWiki's Sanitizer reads it (``<sup class="a > b">x</sup>`` is a ``<sup>`` of
+    ``class="a"`` and the text ``b">x``): the value's quote closed there."""
+    if "<" not in text:
+        return text
+    out, last = [], 0
+    for skip in _VERBATIM_OR_COMMENT.finditer(text):
+        out.append(_HTML_TAG_START.sub(_tag_end, text[last : skip.start()]))
+        out.append(skip.group(0))
+        last = skip.end()
+    out.append(_HTML_TAG_START.sub(_tag_end, text[last:]))
+    return "".join(out)
+
+
 def rewrite_tags(text: str) -> str:
     """Rewrite the extension tags pandoc does not read as the wikitext they mean."""
     text = _STYLE_TAGS.sub("", text)
@@ -694,7 +732,7 @@ def prepare_page(
     ``magic_links``: those the wiki makes (``SiteInfo.magic_links``)."""
     # MediaWiki strips NUL characters (and the quotes pass uses them as its own markers)
     text_links = mark_internal_links(
-        invalid_char_references(text.replace("\x00", "")), namespaces=namespaces
+        html_tag_ends(invalid_char_references(text.replace("\x00", ""))), namespaces=namespaces
     )
     balanced, unbalanced_lines = do_quotes(text_links)
     balanced, nested = nested_refs(balanced)
