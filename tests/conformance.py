@@ -11,8 +11,11 @@ pages that the cases link to and transclude. This runner
    way ``mw2sphinx convert`` does, and builds it with ``sphinx-build -W -n --keep-going``;
 3. compares what a reader sees on each case's page with the case's expected HTML, with
    ``fidelity.py``'s text extraction: the words (recall and precision), the links (blue, red
-   and external), the headings and the references. A case is **whole** when the recall of
-   its words is at least 0.99 and its links, red links, external links and headings match.
+   and external), the headings and the references. An image's alt text counts as words of
+   their own (``alt:word``: what a reader who cannot see the image is told), and the caption
+   of a plain or frameless figure, which MediaWiki's CSS hides, only as that. A case is
+   **whole** when the recall of its words is at least 0.99 and its links, red links,
+   external links and headings match.
 
 It prints a table per file and per construct and writes every case's result to
 ``_build/conformance/results.json``. ``--pandoc`` measures plain pandoc (``pandoc -f
@@ -657,6 +660,33 @@ def _file_redlink(anchor, namespaces) -> bool:
     return title is not None and not title.interwiki and title.namespace == 6
 
 
+def _hidden_caption(figure) -> bool:
+    """MediaWiki's CSS (mediawiki.skinning/content.media-common.less) hides the
+    ``<figcaption>`` of a plain or frameless figure (``typeof="mw:File"`` or
+    ``"mw:File/Frameless"``): its reader gets that caption as the image's alt text and the
+    link's tooltip, never as text on the page."""
+    kinds = figure.get("typeof", "").split()
+    return "mw:File" in kinds or "mw:File/Frameless" in kinds
+
+
+#: The words of an image's alt text are counted apart from the page's text: alt text must
+#: be alt text, visible text visible.
+ALT = "alt:"
+
+
+def _alt_words(root, gallery: str) -> Counter[str]:
+    """The words of every image's alt text, as ``alt:word``: what the page tells a reader
+    who cannot see the image (a screen reader, an image that does not load). Not yet for
+    the images of a gallery (``gallery``: the CSS selector of one): their captions are
+    compared as text, and MediaWiki's alt text of a gallery box follows its own rules."""
+    found: Counter[str] = Counter()
+    in_gallery = {id(image) for box in root.select(gallery) for image in box.find_all("img")}
+    for image in root.find_all("img"):
+        if id(image) not in in_gallery:
+            found.update(ALT + word for word in fidelity.words(image.get("alt", "")).elements())
+    return found
+
+
 def expected_seen(html: str, namespaces, wiki_titles, redirects: Mapping[str, str]) -> Seen:
     """The expected HTML of a case, reduced as fidelity reduces a parse-API result.
 
@@ -665,6 +695,10 @@ def expected_seen(html: str, namespaces, wiki_titles, redirects: Mapping[str, st
     its text) when it does not, whatever colour the harness gave it.
     """
     soup = BeautifulSoup(html, "html.parser")
+    for figure in soup.find_all("figure"):
+        if _hidden_caption(figure):
+            for caption in figure.find_all("figcaption", recursive=False):
+                caption.decompose()
     links: set[str] = set()
     targets: set[str] = set()
     redlinks: Counter[str] = Counter()
@@ -691,6 +725,7 @@ def expected_seen(html: str, namespaces, wiki_titles, redirects: Mapping[str, st
         _external(a["href"])
         for a in soup.select("a.external[href], a.extiw[href], a[rel~=nofollow][href]")
     )
+    html = str(soup)
     sections = [
         {"line": h.get_text()}
         for h in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6"])
@@ -698,7 +733,12 @@ def expected_seen(html: str, namespaces, wiki_titles, redirects: Mapping[str, st
     ]
     parse = {"title": None, "text": html, "links": [], "sections": sections}
     extract = fidelity.mediawiki_extract(parse, wiki_titles=set())
-    extract = dataclasses.replace(extract, links=frozenset(links), redlinks=redlinks)
+    extract = dataclasses.replace(
+        extract,
+        words=extract.words + _alt_words(soup, "ul.gallery"),
+        links=frozenset(links),
+        redlinks=redlinks,
+    )
     return Seen(extract, external, frozenset(targets))
 
 
@@ -731,7 +771,8 @@ def built_seen(html: str, *, docname: str, titles: Mapping[str, str]) -> Seen:
     links = frozenset(
         title for title in extract.links if not re.match(r"(?:File|Image|Media|Special):", title)
     )
-    return Seen(dataclasses.replace(extract, links=links), external)
+    words = extract.words + _alt_words(article, ".wiki-gallery")
+    return Seen(dataclasses.replace(extract, words=words, links=links), external)
 
 
 def pandoc_seen(html: str, namespaces) -> Seen:

@@ -100,3 +100,34 @@ def test_harness_settings_and_protocol_relative_links() -> None:
     assert conformance._external("//example.com/a%20b/") == "https://example.com/a b"
     assert conformance._external("http://example.com/") == "http://example.com"
     assert conformance._external("HttP://MediaWiki.Org/") == "http://MediaWiki.Org"
+
+
+def test_what_a_reader_sees_of_an_image() -> None:
+    """A plain or frameless figure's caption is hidden by MediaWiki's CSS: its words count
+    as the image's alt text; a thumbnail's caption is text. Alt text counts as alt text on
+    both sides, and a file linked to a web address is an external link."""
+    from mw2sphinx import titles as t
+    from mw2sphinx.model import SiteInfo
+
+    namespaces = t.Namespaces(SiteInfo(name="W", article_url="http://example.org/wiki/$1"))
+    html = (
+        '<figure typeof="mw:File"><a href="http://example.com/" rel="nofollow">'
+        '<img alt="Hidden words" src="x.jpg"></a><figcaption>Hidden words</figcaption></figure>'
+        '<figure typeof="mw:File/Thumb"><a href="/wiki/File:X.jpg"><img src="x.jpg"></a>'
+        "<figcaption>Shown words</figcaption></figure>"
+    )
+    seen = conformance.expected_seen(html, namespaces, set(), {})
+    assert dict(seen.extract.words) == {"alt:hidden": 1, "alt:words": 1, "shown": 1, "words": 1}
+    assert dict(seen.external) == {"http://example.com": 1}
+    ours = conformance.built_seen(
+        '<article role="main"><p><img alt="Hidden words" src="x.jpg"/> Shown words</p></article>',
+        docname="pages/X",
+        titles={},
+    )
+    assert conformance.score(seen, ours).recall == 1.0
+    alt_only = conformance.built_seen(
+        '<article role="main"><p><img alt="Hidden words Shown words" src="x.jpg"/></p></article>',
+        docname="pages/X",
+        titles={},
+    )
+    assert conformance.score(seen, alt_only).recall == 0.5  # a caption must be seen
