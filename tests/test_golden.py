@@ -28,11 +28,14 @@ FIXTURE_PAGES = {
     "Only part": "Before <onlyinclude>the only part</onlyinclude> after",
     "List item": "<onlyinclude>\n* An item from another page</onlyinclude>",
     "Category:Things": "Things description.",
+    "MediaWiki:Bad image list": "* [[File:Bad.png]] except [[Existing page]]\n",
 }
 FILE_FIXTURES = Path(__file__).parent / "fixtures" / "files"
 WIKI_FILES = {
     "File:Example.png": WikiFile("File:Example.png", path=str(FILE_FIXTURES / "Example.png")),
     "File:Notes.pdf": WikiFile("File:Notes.pdf", path=str(FILE_FIXTURES / "Notes.pdf")),
+    "File:Small.png": WikiFile("File:Small.png", path=str(FILE_FIXTURES / "Example.png")),
+    "File:Bad.png": WikiFile("File:Bad.png", path=str(FILE_FIXTURES / "Example.png")),
 }
 REDIRECTS = {"Old name": "Existing page", "Old section": "Existing page#Section two"}
 

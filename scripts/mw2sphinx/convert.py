@@ -648,8 +648,12 @@ class _Extraction:
         parsed = self.namespaces.parse(target) if not target.startswith(":") else None
         return parsed is not None and parsed.namespace == t.FILE and not parsed.interwiki
 
-    def wikilink(self, node: Wikilink) -> str | None:
-        """What stands for a category, interlanguage or file link; ``None`` for any other."""
+    def _is_title(self, text: str) -> bool:
+        return self.namespaces.parse(text) is not None
+
+    def wikilink(self, node: Wikilink, *, in_table: bool = False) -> str | None:
+        """What stands for a category, interlanguage or file link; ``None`` for any other.
+        ``in_table``: the link stands in a wiki table."""
         target = str(node.title).strip()
         parsed = self.namespaces.parse(target) if not target.startswith(":") else None
         linked = self.namespaces.parse(target.lstrip(":")) if target.startswith(":") else parsed
@@ -670,8 +674,16 @@ class _Extraction:
             self.languages.append(parsed.full + (f"#{parsed.fragment}" if parsed.fragment else ""))
             return ""
         if parsed.namespace == t.FILE and not parsed.interwiki:
-            options = split_options(str(node.text)) if node.text is not None else []
-            self.images.append(parse_options(parsed.full, options))
+            text = str(node.text) if node.text is not None else ""
+            if in_table and "{|" not in text:  # the table pass made a cell of a line in it
+                text = _CELL_LINE.sub("\n", text)
+            options = split_options(text) if node.text is not None else []
+            use = parse_options(parsed.full, options, is_title=self._is_title)
+            if use.manual_thumb:  # thumbnail=Name: a file's title ("" if it names none)
+                thumb = self.namespaces.parse(f"{self.namespaces.names[t.FILE]}:{use.manual_thumb}")
+                manual = thumb.full if thumb is not None and not thumb.interwiki else ""
+                use = dataclasses.replace(use, manual_thumb=manual)
+            self.images.append(use)
             return IMAGE_MARKER.format(len(self.images) - 1)
         return None
 
@@ -776,8 +788,9 @@ def prepare_page(
         if value is not None:
             replaced.append((parent, index, value))
     _replace(replaced)
+    in_tables = _in_tables(code)
     for parent, _, node in images:  # where pass one may have moved them in their lists
-        if (value := parts.wikilink(node)) is not None:
+        if (value := parts.wikilink(node, in_table=id(node) in in_tables)) is not None:
             with contextlib.suppress(ValueError):
                 parent.replace(node, value, recursive=False)
     body = _LOOSE_REF.sub(parts.cite_loose, str(code)) + parts.list_the_rest()
@@ -787,6 +800,20 @@ def prepare_page(
     prepared.urls, prepared.galleries, prepared.boxes = urls, galleries, boxes
     return prepared
 
+
+def _in_tables(code: Wikicode) -> set[int]:
+    """The wikilinks that stand in a wiki table (``{|``), by ``id``."""
+    return {
+        id(link)
+        for table in code.filter_tags(recursive=True, matches=lambda n: n.wiki_markup == "{|")
+        if table.contents is not None
+        for link in table.contents.filter_wikilinks(recursive=True)
+    }
+
+
+# A line of a file link in a table that starts a cell: MediaWiki's table pass reads it
+# first, and what is left of its "|" is a tag the caption's text leaves out.
+_CELL_LINE = re.compile(r"\n[ \t]*[|!](?![-}+])")
 
 # a table in a caption starts and ends at a line's start
 _OPTION_TOKEN = re.compile(r"\[\[|\]\]|\{\{|\}\}|(?:^|\n)[ \t]*(?:\{\||\|\})|\|")
@@ -1040,12 +1067,34 @@ class _Context(PageContext):
         red_link = None
         if use.link and link is None:
             resolved = self.resolve(use.link)
-            link = resolved.target if resolved.kind == "internal" else None
+            if resolved.kind == "internal":
+                link = resolved.target
+            elif resolved.kind == "file" and use.format != "gallery":  # link=Media:X
+                link = f"/{resolved.target}"  # the file itself (a gallery's cards link pages)
             red_link = resolved.title or use.link if resolved.kind == "red" else None
         file = self.index.files.get(use.title)
         width = display_width(use, file.width, file.height) if file else use.width
-        bad = self.index.is_bad_image(use.title, self.title.full)
-        return Image(use, self.captions.get(number, []), path, link, width, red_link, bad)
+        caption = self.captions.get(number, [])
+        shown, thumbnail_error = path, False
+        bad = path is not None and self.index.is_bad_image(use.title, self.title.full)
+        if path is not None and use.manual_thumb is not None and not bad:
+            shown, width, thumbnail_error, bad = self._manual_thumb(use)
+        return Image(use, caption, shown, link, width, red_link, bad, thumbnail_error, file=path)
+
+    def _manual_thumb(self, use: FileUse) -> tuple[str | None, int | None, bool, bool]:
+        """Where the thumbnail=… file is and how wide it is shown (as it is); whether it
+        is a file the source does not have, or on the bad image list."""
+        thumb = self.index.file_title(use.manual_thumb or "")
+        place = self.index.media.get(thumb)
+        if place is None:
+            shown = repr(thumb) if thumb else "no file"
+            message = f"the thumbnail of {use.title!r} names {shown}, not a file in the source"
+            self.warn(Kind.FILE, message, use.manual_thumb or "thumb")
+            return None, None, True, False
+        if self.index.is_bad_image(thumb, self.title.full):
+            return None, None, False, True
+        file = self.index.files.get(thumb)
+        return place, file.width if file else None, False, False
 
     def marker(self, text: str) -> Iterator[tuple[str, object]]:
         last = 0
@@ -1255,6 +1304,8 @@ def wanted_files(
             file = files.get(use.title)
             shown = display_width(use, file.width, file.height) if file else use.width
             sizes.append((use.title, shown if use.is_image else None))
+            if use.manual_thumb:  # shown as large as it is
+                sizes.append((use.manual_thumb, None))
         for title, width in sizes:
             if title in wanted and (wanted[title] is None or width is None):
                 wanted[title] = None

@@ -115,7 +115,7 @@ def _tag_as_text(match: re.Match[str]) -> str:
 
 #: A file link (with no link inside it): its caption and its alt text are text of the page.
 _FILE_LINK = re.compile(r"\[\[\s*(?:File|Image)\s*:[^\[\]\n]*\]\]", re.IGNORECASE)
-_LINK_OPTION = re.compile(r"\s*link\s*=", re.IGNORECASE)
+_LINK_OPTION = re.compile(r"\s*(?:link|alt)\s*=", re.IGNORECASE)
 #: Magic links (Parser::doMagicLinks): "RFC 1234" and "PMID 1234", the keyword in capitals,
 #: the spaces any but a newline (T30950), written as entities too; where they lead (the
 #: messages rfcurl and pubmedurl). "ISBN …" leads to Special:BookSources, a page the site
@@ -320,7 +320,8 @@ def mark_external_links(
 
     def in_file_link(match: re.Match[str]) -> str:
         """Free URLs and magic links in a file link's options, each on its own (MediaWiki
-        splits them at "|" first), but not in its target or its link= option."""
+        splits them at "|" first), but not in its target or its link= and alt= options
+        (MediaWiki makes the image, its alt text too, before it looks for URLs)."""
         target, *options = match.group(0)[2:-2].split("|")
         read = [
             o if _LINK_OPTION.match(o) else _outside(free_re, o, free, _SKIP_FREE) for o in options

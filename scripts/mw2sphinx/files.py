@@ -9,24 +9,40 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from pathlib import PurePosixPath
+from urllib.parse import unquote
 
 import mwparserfromhell
 
 from . import titles as t
 from .model import WikiFile
+from .vocabulary import URL_PROTOCOLS
 
 _SIZE = re.compile(r"^\s*(\d*)\s*(?:x\s*(\d+))?\s*px\s*$")
+#: MediaWiki's image options (MessagesEn.php ``img_*``) are case-sensitive: ``Left`` is a
+#: caption. The formats are one group: the first of them wins, a later one is not read
+#: as an option (so it may be the caption).
 FORMATS = {"thumb": "thumb", "thumbnail": "thumb", "frame": "frame", "framed": "frame",
-           "frameless": "frameless", "border": "border"}  # fmt: skip
+           "enframed": "frame", "frameless": "frameless"}  # fmt: skip
 ALIGNMENTS = {"left", "right", "center", "centre", "none"}
-VERTICAL = {"baseline", "sub", "super", "top", "text-top", "middle", "bottom", "text-bottom"}
+VERTICAL = {"baseline", "sub", "super", "sup", "top", "text-top", "middle", "bottom",
+            "text-bottom"}  # fmt: skip
+#: ``thumbnail=File`` and ``thumb=File``: a file of the wiki shown as the thumbnail.
+MANUAL_THUMB = {"thumbnail", "thumb"}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".tif", ".tiff"}
 #: MediaWiki's default thumbnail width ($wgThumbLimits[$wgDefaultUserOptions['thumbsize']])
 #: and the factor of a bare ``upright`` ($wgThumbUpright).
 THUMB_WIDTH = 300
 UPRIGHT = 0.75
-_UPRIGHT = re.compile(r"^upright\s*(?:=?\s*(\d+(?:\.\d*)?|\.\d+))?\s*$", re.IGNORECASE)
+_UPRIGHT = re.compile(r"^upright\s*(?:=?\s*(\d+(?:\.\d*)?|\.\d+))?\s*$")
+# Parser::EXT_LINK_URL_CLASS: a link= that starts with a protocol must be all URL
+_URL = re.compile(r"(?:" + "|".join(re.escape(p) for p in URL_PROTOCOLS) + r"|//)"
+                  r"[^\]\[<>\"\x00-\x20\x7F\s]+", re.IGNORECASE)  # fmt: skip
+_URL_START = re.compile(
+    r"(?:" + "|".join(re.escape(p) for p in URL_PROTOCOLS) + r"|//)", re.IGNORECASE
+)
+_NOWIKI = re.compile(r"<nowiki\s*>(.*?)</nowiki\s*>", re.IGNORECASE | re.DOTALL)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,6 +58,7 @@ class FileUse:
     link: str | None = None  # None: the file itself; "": no link
     caption: str = ""  # wikitext
     upright: float | None = None
+    manual_thumb: str | None = None  # thumbnail=: the file shown in the thumbnail's place
 
     @property
     def is_figure(self) -> bool:
@@ -52,36 +69,78 @@ class FileUse:
         return PurePosixPath(self.title).suffix.lower() in IMAGE_SUFFIXES
 
 
-def parse_options(title: str, options: list[str]) -> FileUse:
-    """Read the ``|``-separated options of a file link as MediaWiki does."""
+def link_option(value: str, is_title: Callable[[str], bool]) -> str | None:
+    """What ``link=value`` links to, as Parser::parseLinkParameter reads it: ``""`` (no
+    link), a URL, or a title (percent-decoded once); ``None`` when it is none of these,
+    and so no option at all. The value is read as text (stripAltText): a wikilink in it as
+    its text, its italics left out, a ``<nowiki>``'s text kept as it is."""
+    parts = _NOWIKI.split(value)  # odd parts: the text of a <nowiki>
+    text = "".join(part if i % 2 else _text(part) for i, part in enumerate(parts)).strip()
+    if not text:
+        return ""
+    if _URL_START.match(text):
+        return text if _URL.fullmatch(text) else None
+    decoded = unquote(text)
+    return decoded if is_title(decoded) else None
+
+
+def _text(wikitext: str) -> str:
+    """The text of wiki text, its character references decoded once."""
+    return t.decode_references(mwparserfromhell.parse(wikitext).strip_code(normalize=False))
+
+
+def plain_text(wikitext: str) -> str:
+    """Wiki text as the plain text MediaWiki gives an image's alt text: links as their
+    text, markup and tags left out, character references decoded, one space."""
+    return " ".join(_text(wikitext).split())
+
+
+def parse_options(
+    title: str, options: list[str], *, is_title: Callable[[str], bool] | None = None
+) -> FileUse:
+    """Read the ``|``-separated options of a file link as MediaWiki does (Parser::makeImage);
+    ``is_title`` tells a valid ``link=`` title (when not given, every one is)."""
     values: dict = {"title": title}
     caption = ""
+    has_format = border = False
     for raw in options:
         option = raw.strip()
         key, equals, value = option.partition("=")
-        lowered = option.lower()
-        if lowered in FORMATS:
-            values["format"] = FORMATS[lowered]
-        elif lowered in ALIGNMENTS:
-            values["align"] = "center" if lowered == "centre" else lowered
+        if option in FORMATS or (equals and key in MANUAL_THUMB):
+            if has_format:
+                caption = raw  # only the first format counts; a later one is no option
+                continue
+            has_format = True
+            values["format"] = FORMATS.get(option, "thumb")
+            if equals:
+                values["manual_thumb"] = value.strip()
+        elif option == "border":
+            border = True
+        elif option in ALIGNMENTS:
+            values.setdefault("align", "center" if option == "centre" else option)
         elif upright := _UPRIGHT.match(option):
             values["upright"] = float(upright.group(1)) if upright.group(1) else UPRIGHT
-        elif lowered in VERTICAL:
+        elif option in VERTICAL:
             continue
         elif size := _SIZE.match(option):
             if size.group(1):
                 values["width"] = int(size.group(1))
             if size.group(2):
                 values["height"] = int(size.group(2))
-        elif equals and key.strip().lower() == "alt":
-            # MediaWiki's alt text is the option's text without its markup
-            values["alt"] = " ".join(mwparserfromhell.parse(value).strip_code().split())
-        elif equals and key.strip().lower() == "link":
-            values["link"] = value.strip()
-        elif equals and key.strip().lower() in {"page", "class", "lang", "thumbtime", "start"}:
+        elif equals and key == "alt":
+            values["alt"] = plain_text(value)  # MediaWiki's alt text has no markup
+        elif (
+            equals
+            and key == "link"
+            and ((target := link_option(value, is_title or (lambda _: True))) is not None)
+        ):
+            values["link"] = target
+        elif equals and key in {"page", "class", "lang", "thumbtime", "start"}:
             continue
         else:
             caption = raw  # the last option nobody claims is the caption
+    if border and not has_format:
+        values["format"] = "border"
     return FileUse(caption=caption.strip(), **values)
 
 

@@ -18,7 +18,7 @@ from urllib.parse import quote, unquote
 
 from .files import FileUse
 from .layout import Gallery
-from .pandoc_ast import Blocks, Content, Inline, Inlines, Node, text_node
+from .pandoc_ast import NO_ATTR, Block, Blocks, Content, Inline, Inlines, Node, text_node
 from .report import Kind
 from .vocabulary import ALLOWED_TAGS, LIST_MARKER_RE, MICRODATA_TAG_RE, safe_url
 
@@ -178,12 +178,24 @@ class Image:
     use: FileUse
     caption: Blocks
     path: str | None  # "media/…" in the site tree, None if the source has no copy
-    link: str | None  # a URL or a Sphinx label the image links to
+    link: str | None  # a URL, a Sphinx label or "/media/…" (a file) the image links to
     width: int | None = None  # px, as MediaWiki shows it; None: as wide as it is
     #: the page a ``link=`` names that the wiki does not have (the image is a red link)
     red_link: str | None = None
     #: on the wiki's bad image list for this page: shown as its name, not as the image
     bad: bool = False
+    #: a manual thumbnail (``thumbnail=…``) that is not a file the source has
+    thumbnail_error: bool = False
+    file: str | None = None  # the file's own place (``path`` may be its manual thumbnail)
+
+    @property
+    def unshown(self) -> bool:
+        """A file the source has that MediaWiki shows as a link to it, not as an image."""
+        return self.bad or self.thumbnail_error
+
+
+#: What MediaWiki shows in place of a manual thumbnail it cannot show (thumbnail_error).
+THUMBNAIL_ERROR_TEXT = "Error creating thumbnail"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -653,6 +665,13 @@ class MystWriter:
                 after.append(self.marker(kind, value))
         return "".join(kept), "".join(after)
 
+    def alt_text(self, text: str) -> str:
+        """Text for an image's alt text: without the converter's markers, but a URL in it
+        as itself (MediaWiki's alt text is the caption before links are made)."""
+        return "".join(
+            str(value) for kind, value in self.ctx.marker(text) if kind in {"text", "url"}
+        )
+
     def literal_prefix(self, text: str) -> tuple[str, str]:
         """The text up to the first converter marker in it, and the rest."""
         for kind, value in self.ctx.marker(text):
@@ -806,6 +825,8 @@ class MystWriter:
         return f"[{label}]{{.wiki-missing-file}}" + (f" {text}" if text and text != label else "")
 
     def _missing_file(self, image: Image) -> str:
+        """A file the source does not have, or one MediaWiki does not show (``unshown``):
+        a link in its place (red for a missing file, to the file for the others)."""
         use = image.use
         caption = self.inlines(_caption_text(image.caption)).replace("\\\n", " ").strip()
         # MediaWiki's broken-file link reads the alt text, or (inline) the caption, or the
@@ -813,27 +834,39 @@ class MystWriter:
         label = escape(use.alt) if use.alt else ""
         if use.alt is None and not use.is_figure:
             label = caption
-        link = f"[{label or escape(use.title)}]{{.wiki-redlink .wiki-missing-file}}"
+        if image.thumbnail_error:
+            label = escape(THUMBNAIL_ERROR_TEXT)
+        text = label or escape(use.title)
+        link = (
+            f"[{text}](/{image.file})"
+            if image.unshown
+            else f"[{text}]{{.wiki-redlink .wiki-missing-file}}"
+        )
         return link + (f" {caption}" if caption and use.is_figure else "")
 
     def inline_image(self, image: Image) -> str:
         use = image.use
-        if image.path is None:
+        if image.path is None or image.unshown:
             return self._missing_file(image)
-        alt = self.literal(use.alt or plain_text(_caption_text(image.caption)))[0]
+        alt = self.alt_text(use.alt or plain_text(_alt_inlines(image.caption)))
         text = escape(alt or use.title)
         if not use.is_image:
             return f"[{text}](/{image.path})"
         size = f"{{width={image.width}px}}" if image.width else ""
         picture = f"![{text}](/{image.path}){size}"
         if image.link:
-            target = f"#{image.link}" if not safe_url(image.link) else url_destination(image.link)
+            if safe_url(image.link):
+                target = url_destination(image.link)
+            elif image.link.startswith("/"):  # a file
+                target = image.link
+            else:  # a Sphinx label
+                target = f"#{image.link}"
             return f"[{picture}]({target})"
         return picture
 
     def figure(self, image: Image) -> str:
         use = image.use
-        if image.path is None or not use.is_image:
+        if image.path is None or image.unshown or not use.is_image:
             return self.inline_image(image)
         self.nesting += 1
         caption = self.blocks(image.caption).strip()
@@ -843,7 +876,7 @@ class MystWriter:
             # a caption that starts with a table or a list is all legend, under an empty one
             caption = "&nbsp;\n\n" + caption
         options = []
-        alt = self.literal(use.alt or plain_text(_caption_text(image.caption)))[0]
+        alt = self.alt_text(use.alt or plain_text(_alt_inlines(image.caption)))
         if alt:
             options.append(f":alt: {option_value(alt)}")
         if image.width:
@@ -1066,6 +1099,44 @@ def _trim(inlines: Inlines) -> Inlines:
     while inlines and inlines[-1]["t"] in {"Space", "SoftBreak", "LineBreak"}:
         inlines = inlines[:-1]
     return inlines
+
+
+_SPACE: Inline = {"t": "Space"}
+
+
+def _alt_inlines(blocks: Blocks) -> Inlines:
+    """The inline text of all of a caption's blocks, a space between two, for its alt text:
+    MediaWiki's alt text is the caption's text whatever its lines start with."""
+    out: Inlines = []
+    for block in blocks:
+        inner = _block_inlines(block)
+        if inner:
+            out += ([_SPACE] if out else []) + inner
+    return out
+
+
+def _block_inlines(block: Block) -> Inlines:
+    kind, content = block["t"], block.get("c") or []
+    if kind in {"Plain", "Para"}:
+        return list(content)
+    if kind == "Header":
+        return list(content[2])
+    if kind == "LineBlock":
+        return [node for line in content for node in [*line, _SPACE]]
+    if kind in {"BulletList", "OrderedList"}:
+        items = content if kind == "BulletList" else content[1]
+        return _alt_inlines([{"t": "Div", "c": [NO_ATTR, item]} for item in items])
+    if kind == "DefinitionList":
+        parts: Blocks = []
+        for term, definitions in content:
+            parts.append({"t": "Plain", "c": term})
+            parts += [{"t": "Div", "c": [NO_ATTR, d]} for d in definitions]
+        return _alt_inlines(parts)
+    if kind == "BlockQuote":
+        return _alt_inlines(content)
+    if kind == "Div":
+        return _alt_inlines(content[1])
+    return []
 
 
 def _caption_text(blocks: Blocks) -> Inlines:
