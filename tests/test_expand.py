@@ -127,6 +127,16 @@ def expanded(text: str, *, wiki: Wiki = WIKI, title: str = "Parser test") -> str
             "[http://x.example a|b] [[http://x.example |123]]",
         ),
         ("{{1x|[[ Foo\nB]]}} {{1x|[[1],[2]]}} {{1x|<!-- [[ -->}}}", "[[ Foo\nB]] [[1],[2]] }"),
+        # a link through the interwiki table, whatever the prefix names (T363538)
+        (
+            "{{#interwikilink:wikipedia|Foo bar#S|the text}} {{#interwikilink:Wikipedia|Foo}}",
+            "[https://en.wikipedia.org/wiki/Foo_bar#S the text] "
+            "[https://en.wikipedia.org/wiki/Foo Wikipedia:Foo]",
+        ),
+        (
+            "{{#interwikilink:nope|Foo}} {{#interwikilink:w|_Foo}}",
+            "{{#interwikilink:nope|Foo}} {{#interwikilink:w|_Foo}}",
+        ),
         # no title: shown as written, what it holds expanded (T290526)
         ("{{ {{Pipe}} }} {{[[x]]|{{Foo}}}}", "{{ Main Page|Something else }} {{[[x]]|FOO}}"),
         # literal blocks are out of the preprocessor's way, as MediaWiki's strip markers

@@ -22,7 +22,7 @@ from . import mwdata, parser_functions, preprocessor
 from .model import Page, Wiki
 from .report import Kind, WikiWarning, line_of
 from .titles import CANONICAL_SPECIAL, MEDIAWIKI, SPECIAL, TEMPLATE, Namespaces, Title, url_title
-from .vocabulary import ALLOWED_TAGS, PLACEHOLDER, UNEXPANDED_TAGS, alternatives
+from .vocabulary import ALLOWED_TAGS, PLACEHOLDER, UNEXPANDED_TAGS, alternatives, safe_url
 
 if TYPE_CHECKING:
     from .lua.engine import PageEngine
@@ -476,8 +476,27 @@ def _content_model(ctx: _Context, which: str, args: list[str]) -> str:
     return parser_functions.CONTENT_MODEL_NAMES.get(model, model)
 
 
+_NO_TITLE_VALUE = re.compile(r"^[_ ]|[_ ]$|[\r\n\t]")
+
+
+def _interwiki_link(ctx: _Context, prefix: str, args: list[str]) -> str:
+    """``{{#interwikilink:prefix|Title|text}}``: a link through the wiki's interwiki table,
+    also with a prefix that names this wiki itself (T363538), as an external link; shown as
+    written where the prefix is none or the title is not written as one."""
+    key, target = prefix.strip().lower(), args[0] if args else ""
+    page, _, fragment = target.partition("#")
+    url = None
+    if key in ctx.namespaces.interwiki and page and not _NO_TITLE_VALUE.search(page):
+        url = safe_url(ctx.namespaces.interwiki_url(key, page.replace("_", " "), fragment))
+    if url is None:
+        return "{{#interwikilink:" + "|".join([prefix, *args]) + "}}"
+    text = args[1] if len(args) > 1 and args[1] else f"{prefix.strip()}:{target}"
+    return f"[{url} {text.replace(']', '&#93;')}]"
+
+
 #: Parser functions that need the page or the wiki: name -> (context, first, arguments).
 PAGE_FUNCTIONS: dict[str, Callable[[_Context, str, list[str]], str]] = {
+    "#interwikilink": _interwiki_link,
     "#special": _special,
     "#speciale": lambda ctx, name, args: _url(_special(ctx, name, args)),
     "#contentmodel": _content_model,
