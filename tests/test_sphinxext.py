@@ -414,3 +414,38 @@ def test_interlanguage_links_in_the_sidebar(tmp_path):
     assert "Autre" not in article.get_text() and "Inline" in article.get_text()
     # a page without any has no such box
     assert soup(html, "index.html").select("nav.wiki-languages") == []
+
+
+@pytest.mark.parametrize("base_url", ["", "https://wiki.example/site/"])
+def test_the_sitemap_collects_pages_without_a_process_round_trip(small, tmp_path, base_url):
+    import queue
+
+    from sphinx.testing.util import SphinxTestApp
+
+    src, _ = small
+    app = SphinxTestApp(
+        "html",
+        srcdir=src,
+        builddir=tmp_path / "out",
+        warning=StringIO(),
+        status=StringIO(),
+        freshenv=True,
+        confoverrides={"html_baseurl": base_url},
+    )
+    try:
+        handlers = [listener.handler for listener in app.events.listeners["html-page-context"]]
+        names = {getattr(h, "__module__", "") + "." + getattr(h, "__name__", "") for h in handlers}
+        # without a site address there is no sitemap: nothing to collect page by page
+        assert ("sphinx_sitemap.add_html_link" in names) == bool(base_url)
+        if base_url:  # written in this process: its own queue, not a manager's proxy
+            assert type(app.sitemap_links) is queue.Queue
+        app.build()
+    finally:
+        app.cleanup()
+    assert app.statuscode == 0 and app._warning.getvalue() == ""
+    sitemap = Path(app.outdir) / "sitemap.xml"
+    assert sitemap.exists() == bool(base_url)
+    if base_url:
+        text = sitemap.read_text("utf-8")
+        assert f"<loc>{base_url}pages/Fruit.html</loc>" in text
+        assert f"<loc>{base_url}categories/Food.html</loc>" in text

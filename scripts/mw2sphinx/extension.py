@@ -13,6 +13,7 @@ import contextlib
 import html
 import importlib
 import io
+import queue
 import sys
 from typing import Any
 from urllib.parse import urlsplit
@@ -132,6 +133,22 @@ def configure_site_extensions(app: Sphinx, config: Config) -> None:
         config.suppress_warnings = [*config.suppress_warnings, "sitemap.configuration"]
 
 
+def page_by_page_sitemap(app: Sphinx) -> None:
+    """sphinx-sitemap collects every page's address as it is written, through a queue that
+    a separate process serves (so that parallel writers can reach it): a round trip between
+    processes for every page. With no site address there is no sitemap, and its handler is
+    not run; a build that writes in one process keeps the addresses in its own queue."""
+    module = sys.modules.get("sphinx_sitemap")
+    if module is None or "sphinx_sitemap" not in app.extensions:
+        return
+    if not (app.config.html_baseurl or app.config.site_url):
+        for listener in list(app.events.listeners.get("html-page-context", ())):
+            if listener.handler is getattr(module, "add_html_link", None):
+                app.disconnect(listener.id)
+    elif app.parallel <= 1 and hasattr(app, "sitemap_links"):
+        app.sitemap_links = queue.Queue()
+
+
 #: sphinxext-opengraph's drawn cards, which import matplotlib (a second or so of every
 #: Sphinx run, a no-op rebuild's included) where it is installed.
 SOCIAL_CARDS = "sphinxext.opengraph._social_cards"
@@ -177,4 +194,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("mw2sphinx.bookimages")
     app.connect("config-inited", configure_myst, priority=400)
     app.connect("config-inited", configure_site_extensions, priority=400)
+    # after sphinx-sitemap's own (500), which starts its queue
+    app.connect("builder-inited", page_by_page_sitemap, priority=600)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
