@@ -508,6 +508,20 @@ _VERBATIM_OR_COMMENT = re.compile(
 )
 
 
+_WIKITEXT_PRE = re.compile(
+    r"<pre\b[^>]*?\bformat\s*=\s*[\"']?wikitext\b[^>]*?(?<!/)>(.*?)</pre\s*>",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def wikitext_pres(text: str) -> str:
+    """``<pre format="wikitext">`` is read as wikitext (its links, bold, headings rendered,
+    as MediaWiki renders it): its text stands in the page on lines of its own."""
+    if "wikitext" not in text:
+        return text
+    return _WIKITEXT_PRE.sub(lambda m: "\n" + m.group(1).strip("\n") + "\n", text)
+
+
 def _tag_end(match: re.Match[str]) -> str:
     name, attributes = match.group(1), match.group(2)
     if name.lower() not in ALLOWED_TAGS or name.lower() in _EXTENSION_TAGS:
@@ -744,7 +758,8 @@ def prepare_page(
     ``magic_links``: those the wiki makes (``SiteInfo.magic_links``)."""
     # MediaWiki strips NUL characters (and the quotes pass uses them as its own markers)
     text_links = mark_internal_links(
-        html_tag_ends(invalid_char_references(text.replace("\x00", ""))), namespaces=namespaces
+        html_tag_ends(wikitext_pres(invalid_char_references(text.replace("\x00", "")))),
+        namespaces=namespaces,
     )
     balanced, unbalanced_lines = do_quotes(text_links)
     balanced, nested = nested_refs(balanced)
