@@ -118,6 +118,10 @@ UPLOADS: Mapping[str, tuple[int, int, int, str]] = {
     "Video.ogv": (320, 240, 12345, "application/ogg"),
     "Audio.oga": (0, 0, 12345, "application/ogg"),
     "LoremIpsum.djvu": (2480, 3508, 3249, "image/vnd.djvu"),
+    # ... and those the expected HTML of media.txt shows as uploaded too (their sizes in
+    # pixels from its data-file-width/-height; their sizes in bytes it does not give)
+    "Tall.jpg": (400, 600, 12345, "image/jpeg"),
+    "File & file.jpg": (1941, 220, 12345, "image/jpeg"),
 }
 
 #: Tags that only the harness's own parser hooks define (ParserTestParserHook and friends).
