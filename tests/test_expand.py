@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from mw2sphinx import expand, mwdata
 from mw2sphinx import titles as t
@@ -95,13 +97,16 @@ def expanded(text: str, *, wiki: Wiki = WIKI, title: str = "Parser test") -> str
         ("{{int:greeting|you|me}} {{int:no such message}}", "Hello you, me! ⧼no such message⧽"),
         ("{{redirect to foo}}", "FOO"),
         # an "=" in an HTML tag's attribute names the argument, as MediaWiki reads it
-        ('{{1x|<div class="a">a</div>}}', "{{{1}}}"),
+        ('{{1x|<div class="a">a</div>}}', "&#123;&#123;&#123;1&#125;&#125;&#125;"),
         (
             '{{1x|<ref name="a">r</ref>}} {{1x|1=<b class="c">d</b>}}',
             '<ref name="a">r</ref> <b class="c">d</b>',
         ),
         # subst: happens when a page is saved; a view shows it as written, safesubst: is read
-        ("{{subst:Foo}} {{safesubst:Foo}} {{#foo}}", "{{subst:Foo}} FOO {{#foo}}"),
+        (
+            "{{subst:Foo}} {{safesubst:Foo}} {{#foo}}",
+            "&#123;&#123;subst:Foo&#125;&#125; FOO &#123;&#123;#foo&#125;&#125;",
+        ),
         (
             "{{#special:RandomPage}} {{#special:BaDtItLe}} {{#special:Foobar}}",
             "Special:Random Special:Badtitle Special:Foobar",
@@ -115,10 +120,10 @@ def expanded(text: str, *, wiki: Wiki = WIKI, title: str = "Parser test") -> str
         ("{{Foo&ndash;bar}}{{Fo&#111;}}", "FOO"),
         # brackets as the preprocessor reads them: a "}}" after an open "[[" is text, the
         # "|" of a single "[" ends an argument
-        ("{{1x|[[Foo}}", "{{1x|[[Foo&#125;&#125;"),
+        ("{{1x|[[Foo}}", "&#123;&#123;1x|[[Foo&#125;&#125;"),
         (
             "{{1x|[[Foo}}|bar]]|bat}} {{[[Foo|bar}}]]",
-            "[[Foo&#125;&#125;|bar]] {{[[Foo|bar&#125;&#125;]]",
+            "[[Foo&#125;&#125;|bar]] &#123;&#123;[[Foo|bar&#125;&#125;]]",
         ),
         ("{{1x|[http://x.example |123]}}", "[http://x.example "),
         ("{{1x|[[File:X.png|[[a|b]] [[c|d]]]]}}", "[[File:X.png|[[a|b]] [[c|d]]]]"),
@@ -135,10 +140,14 @@ def expanded(text: str, *, wiki: Wiki = WIKI, title: str = "Parser test") -> str
         ),
         (
             "{{#interwikilink:nope|Foo}} {{#interwikilink:w|_Foo}}",
-            "{{#interwikilink:nope|Foo}} {{#interwikilink:w|_Foo}}",
+            "&#123;&#123;#interwikilink:nope|Foo&#125;&#125; "
+            "&#123;&#123;#interwikilink:w|_Foo&#125;&#125;",
         ),
         # no title: shown as written, what it holds expanded (T290526)
-        ("{{ {{Pipe}} }} {{[[x]]|{{Foo}}}}", "{{ Main Page|Something else }} {{[[x]]|FOO}}"),
+        (
+            "{{ {{Pipe}} }} {{[[x]]|{{Foo}}}}",
+            "&#123;&#123; Main Page|Something else &#125;&#125; &#123;&#123;[[x]]|FOO&#125;&#125;",
+        ),
         # literal blocks are out of the preprocessor's way, as MediaWiki's strip markers
         ("{{lc:X<nowiki/>Y}} {{urlencode:x<nowiki>?</nowiki>y}}", "x<nowiki/>y xy"),
         (
@@ -149,6 +158,49 @@ def expanded(text: str, *, wiki: Wiki = WIKI, title: str = "Parser test") -> str
 )
 def test_expands_as_mediawiki(wikitext: str, result: str) -> None:
     assert expanded(wikitext) == result
+
+
+def _text(wikitext: str) -> str:
+    """What a reader sees of braces the expansion leaves as text (they are entities)."""
+    return html.unescape(wikitext)
+
+
+@pytest.mark.parametrize(
+    ("wikitext", "result"),
+    [
+        # a template with no title is still a template: its parts close it, it is text
+        ("{{1x|{{|foo}}}}", "{{|foo}}"),
+        # an extension tag is opaque: the "}" in it closes nothing, so the outer one breaks
+        ("{{1x|{{ }<nowiki>}</nowiki>}}", "{{1x|{{ }<nowiki>}</nowiki>}}"),
+        # the rightmost opening wins: a link opened inside a template must close first
+        ("{{1x|[[Foo}}", "{{1x|[[Foo}}"),
+        ("{{1x|[[Foo|bar|bat=baz}}", "{{1x|[[Foo|bar|bat=baz}}"),
+        ("{{1x|[[Foo}}|bar]]|bat}}", "[[Foo}}|bar]]"),
+        ("*{{1x|[http://e.com/-{foo x]}}", "*{{1x|[http://e.com/-{foo x]}}"),
+        # a title that is no title: text, its parts expanded, its "=" kept
+        ("{{a<b>b</b>|{{1x|foo}}|{{1x|a}}={{1x|b}}|a = b}}", "{{a<b>b</b>|foo|a=b|a = b}}"),
+        ("{{{{1x|1x}}<nowiki>hi</nowiki>|ho}}", "{{1x<nowiki>hi</nowiki>|ho}}"),
+        ("{{1x\n{{1x|foo}}\n}}", "{{1x\nfoo\n}}"),
+        # a "|" in an HTML attribute ends the argument (the next one, 1 too, wins)
+        ('{{1x|1=<div class="hi|ho">ha</div>}}', 'ho">ha</div>'),
+        # a heading line in an argument holds no name
+        ("{{1x|\n==a=b==\n}}", "\n==a=b==\n"),
+        # an "=" in an opening that never closes is text again
+        ("{{1x|a=b", "{{1x|a=b"),
+        ("{{{{1x|a}}", "{{a"),
+        ("-{{1x|a}}", "-a"),
+        # a comment on a line of its own takes the line with it
+        ("a\n <!-- c --> <!-- d -->\nb <!-- e --> c", "a\nb  c"),
+    ],
+)
+def test_brackets_match_as_in_mediawikis_preprocessor(wikitext: str, result: str) -> None:
+    assert _text(expanded(wikitext)) == result
+
+
+def test_braces_left_as_text_are_entities_but_a_table_ends() -> None:
+    assert (
+        expand.braces_as_text("{{x}} {|\n|a\n|}}") == "&#123;&#123;x&#125;&#125; {|\n|a\n|}&#125;"
+    )
 
 
 needs_mediawiki = pytest.mark.skipif(

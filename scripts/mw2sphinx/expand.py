@@ -13,16 +13,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import mwparserfromhell
-from mwparserfromhell.nodes import Argument, Comment, Tag, Template, Text
+from mwparserfromhell.nodes import Argument, Template
 from mwparserfromhell.nodes.extras import Parameter
-from mwparserfromhell.wikicode import Wikicode
 
-from . import mwdata, parser_functions, preprocessor
+from . import mwdata, parser_functions, preprocess
 from .model import Page, Wiki
 from .report import Kind, WikiWarning, line_of
 from .titles import CANONICAL_SPECIAL, MEDIAWIKI, SPECIAL, TEMPLATE, Namespaces, Title, url_title
-from .vocabulary import ALLOWED_TAGS, PLACEHOLDER, UNEXPANDED_TAGS, alternatives, safe_url
+from .vocabulary import PLACEHOLDER, UNEXPANDED_TAGS, alternatives, safe_url
 
 if TYPE_CHECKING:
     from .lua.engine import PageEngine
@@ -291,50 +289,62 @@ def _expand(text: str, ctx: _Context, params: dict[str, str] | None, depth: int)
     text = _strip(text, ctx)
     if "{{" not in text and "<!--" not in text:
         return text  # nothing to expand or drop: parsing it would give it back as it is
-    text = preprocessor.for_mwparserfromhell(_EXPR_HEAD.sub(_hide_comparisons, text))
-    code = mwparserfromhell.parse(text, skip_style_tags=True)
-    return preprocessor.restored(_expand_code(code, ctx, params, depth))
+    return _expand_nodes(preprocess.parse(text), ctx, params, depth)
 
 
-# mwparserfromhell takes "{{#expr: 2 > 1}}" (and "{{#dir:a<b}}") for text, as "<" and ">"
-# cannot be in a title; they are hidden from it in parser functions' heads and put back for
-# the evaluation and in the expanded text.
-_EXPR_HEAD = re.compile(r"\{\{\s*#[\w-]+\s*:[^|{}]*", re.IGNORECASE)
-HIDDEN_LT, HIDDEN_GT = "\ue000", "\ue001"
-
-
-def _hide_comparisons(match: re.Match[str]) -> str:
-    return match.group(0).replace("<", HIDDEN_LT).replace(">", HIDDEN_GT)
-
-
-def _expand_code(code, ctx: _Context, params: dict[str, str] | None, depth: int) -> str:
+def _expand_nodes(nodes, ctx: _Context, params: dict[str, str] | None, depth: int) -> str:
     out: list[str] = []
-    for node in code.nodes:
+    size = 0
+    for node in nodes:
         out.append(_expand_node(node, ctx, params, depth))
-        if sum(map(len, out)) > MAX_OUTPUT:
+        size += len(out[-1])
+        if size > MAX_OUTPUT:
             raise _Limit(f"expanded text longer than {MAX_OUTPUT:,} characters")
     return "".join(out)
 
 
 def _expand_node(node, ctx: _Context, params: dict[str, str] | None, depth: int) -> str:
-    if isinstance(node, Text):
-        return node.value
-    if isinstance(node, Comment):
+    """One node as :mod:`.preprocess` finds it: text, a comment (nothing), an extension
+    tag, a template or an argument.
+
+    An extension tag's attributes and inside are expanded here, with the template's
+    arguments. (MediaWiki expands neither with them: in a template, ``<ref
+    name="{{{n}}}">{{{1}}}</ref>`` is a ref named ``{{{n}}}`` whose text is ``{{{1}}}``,
+    which is why wikis write ``{{#tag:ref|{{{1}}}|name={{{n}}}}}``; the converter reads
+    what the template's author meant.)"""
+    if isinstance(node, str):
+        return node
+    if isinstance(node, preprocess.Comment):
         return ""
-    if isinstance(node, Template):
-        return _expand_template(node, ctx, params, depth)
-    if isinstance(node, Argument):
-        return _expand_argument(node, ctx, params, depth)
-    if isinstance(node, Tag) and str(node.tag).lower() in LITERAL_TAGS:
-        return str(node)
-    if isinstance(node, Tag) and str(node.tag).lower() == "gallery" and node.contents:
-        node.contents = Wikicode([Text(_gallery_lines(str(node.contents), ctx, depth))])
-    # Links, tags, headings...: expand what they hold (without parsing it again), keep
-    # their markup.
-    for child in node.__children__():
-        if "{{" in str(child):
-            child.nodes = [Text(_expand_code(child, ctx, params, depth))]
-    return str(node)
+    if isinstance(node, preprocess.Extension):
+        attributes = _expand(node.attributes, ctx, params, depth)
+        if node.inner is None:
+            return f"<{node.name}{attributes}/>"
+        if node.name.lower() == "gallery":
+            inner = _gallery_lines(node.inner, ctx, depth)
+        else:
+            inner = _expand(node.inner, ctx, params, depth)
+        return f"<{node.name}{attributes}>{inner}{node.close}"
+    if node.kind == "argument":
+        first, *rest = node.parts
+        default = rest[0].text if rest else None
+        return _expand_argument(Argument(first.text, default), ctx, params, depth)
+    return _expand_template(_template(node), ctx, params, depth)
+
+
+def _template(node: preprocess.Braced) -> Template:
+    """A template as :mod:`.preprocess` found it, as mwparserfromhell's node (which the
+    parser functions and the Lua frames read)."""
+    title, *parts = node.parts
+    params = []
+    position = 0
+    for part in parts:
+        if part.equals is None:
+            position += 1
+            params.append(Parameter(str(position), part.value, showkey=False))
+        else:
+            params.append(Parameter(part.name, part.value, showkey=True))
+    return Template(title.text, params)
 
 
 def _gallery_lines(text: str, ctx: _Context, depth: int) -> str:
@@ -372,7 +382,8 @@ def _expand_template(node: Template, ctx: _Context, params, depth: int) -> str:
         )
     if raw_colon and (function.startswith("#") or function.lower() in parser_functions.FUNCTIONS):
         return _call_function(node, function, raw_rest, ctx, params, depth, line)
-    name = _expand(str(node.name), ctx, params, depth).strip()
+    written = _expand(str(node.name), ctx, params, depth)
+    name = written.strip()
     head, colon, rest = name.partition(":")
     word = head.strip()
     if word.upper() == "DISPLAYTITLE" and colon:
@@ -401,12 +412,8 @@ def _expand_template(node: Template, ctx: _Context, params, depth: int) -> str:
     if word.lower() in {"safesubst", "msgnw", "msg", "raw"} and colon:
         name = rest
     title = ctx.namespaces.title(name, default_namespace=TEMPLATE)
-    if title is None or not title.text:
-        # not a template call after all: MediaWiki shows it as text, what it holds expanded
-        # ({{ {{X}} }} where X gives "A|B" reads "{{ A|B }}")
-        parts = [_expand(str(node.name), ctx, params, depth)]
-        parts += [_expand(str(p), ctx, params, depth) for p in node.params]
-        return "{{" + "|".join(parts) + "}}"
+    if title is None or not title.text or "\n" in name:
+        return _as_text(node, written, ctx, params, depth)
     if title.namespace == SPECIAL:
         listed = _special_transclusion(ctx, title)
         if listed is not None:
@@ -442,6 +449,19 @@ def _expand_template(node: Template, ctx: _Context, params, depth: int) -> str:
     if body.startswith(_BLOCK_START):
         body = "\n" + body
     return body
+
+
+def _as_text(node: Template, name: str, ctx: _Context, params, depth: int) -> str:
+    """A template whose name is no title (``{{a<b>b</b>|x}}``, ``{{|x}}``, a name across
+    lines): text, its braces and pipes as written, its name and parts expanded, as
+    MediaWiki shows it."""
+    parts = [name]
+    for param in node.params:
+        value = _expand(str(param.value), ctx, params, depth)
+        if param.showkey:
+            value = _expand(str(param.name), ctx, params, depth) + "=" + value
+        parts.append(value)
+    return "{{" + "|".join(parts) + "}}"
 
 
 def _special(ctx: _Context, name: str, _args: list[str]) -> str:
@@ -613,46 +633,10 @@ def _invoke(node: Template, first: str, ctx: _Context, params, depth: int, line)
         return lua.fail(ctx, line, f"Module:{first.strip()}", f"expansion stopped: {error}")
 
 
-#: HTML tags: MediaWiki's preprocessor reads them as text, so an "=" in one (an
-#: attribute's) makes a template argument a named one; extension tags are opaque to it.
-_HTML_TAGS = ALLOWED_TAGS - {
-    "ref", "references", "nowiki", "pre", "math", "syntaxhighlight", "source", "poem",
-    "gallery", "includeonly", "noinclude", "onlyinclude", "templatestyles", "indicator",
-    "chem", "ce", "score", "graph", "timeline", "categorytree", "tabber", "tabs", "tab",
-    "langconvert",
-}  # fmt: skip
-
-
-def _equals_in_html(value) -> int | None:
-    """Where a positional argument that holds an HTML tag has its first "=" as MediaWiki
-    sees it (mwparserfromhell keeps a tag's attributes to itself), or ``None``."""
-    offset = 0
-    for node in value.nodes:
-        text = str(node)
-        if isinstance(node, Text) and "=" in text:
-            return None  # mwparserfromhell would have seen it: no tag before it
-        if (
-            isinstance(node, Tag)
-            and str(node.tag).lower() in _HTML_TAGS
-            and "=" in text
-            and "{{" not in text
-            and "[[" not in text
-        ):
-            return offset + text.index("=")
-        offset += len(text)
-    return None
-
-
 def _arguments(node: Template, ctx: _Context, params, depth: int) -> dict[str, str]:
     arguments: dict[str, str] = {}
     position = 0
     for param in node.params:
-        equals = None if param.showkey else _equals_in_html(param.value)
-        if equals is not None:
-            raw = str(param.value)
-            key = _expand(raw[:equals], ctx, params, depth).strip()
-            arguments[key] = _expand(raw[equals + 1 :], ctx, params, depth).strip()
-            continue
         value = _expand(str(param.value), ctx, params, depth)
         if param.showkey:
             arguments[_expand(str(param.name), ctx, params, depth).strip()] = value.strip()
@@ -680,6 +664,26 @@ def _placeholder(ctx: _Context, name: str) -> str:
     return PLACEHOLDER.format(len(ctx.result.placeholders) - 1)
 
 
+_BRACE_RUN = re.compile(r"\{\{+|\}\}+")
+
+
+def braces_as_text(text: str) -> str:
+    """Braces left in expanded text are text (no template call is left once the
+    preprocessor is done), written as entities so that no later reader (pandoc, which
+    would take ``{{…}}`` for a template and show its markup as text) reads them again;
+    the brace that ends a table (``|}``) stays."""
+
+    def written(match: re.Match[str]) -> str:
+        run = match.group()
+        keep = ""
+        line = text[text.rfind("\n", 0, match.start()) + 1 : match.start()]
+        if run[0] == "}" and line.strip(" \t") == "|":
+            keep, run = "}", run[1:]
+        return keep + "".join(f"&#{ord(c)};" for c in run)
+
+    return _BRACE_RUN.sub(written, text) if "{{" in text or "}}" in text else text
+
+
 def expand_page(
     text: str, *, wiki: Wiki, title: Title, namespaces: Namespaces, lua: bool = True
 ) -> Expansion:
@@ -699,6 +703,8 @@ def expand_page(
     except RecursionError:
         ctx.warn(Kind.TEMPLATE_LIMIT, "expansion stopped: markup nested too deeply", None)
         expanded = viewed
+    else:
+        expanded = braces_as_text(expanded)
     expanded = _unstrip(expanded, ctx)
     result.placeholders = [_unstrip(name, ctx) for name in result.placeholders]
     if result.display_title is not None:
@@ -706,7 +712,7 @@ def expand_page(
     if result.default_sort is not None:
         result.default_sort = _unstrip(result.default_sort, ctx)
     # Switches can come from transcluded text too.
-    expanded, more = pull_switches(expanded.replace(HIDDEN_LT, "<").replace(HIDDEN_GT, ">"))
+    expanded, more = pull_switches(expanded)
     result.text = expanded
     result.switches = switches | more
     if ctx.lua is not None:

@@ -110,7 +110,7 @@ def _round(a: float, b: float) -> float:
 
 def evaluate(expression: str) -> str:
     """Evaluate a ``#expr`` expression as MediaWiki does, or raise :class:`ExprError`."""
-    tokens = _tokenize(expression.replace("\ue000", "<").replace("\ue001", ">"))
+    tokens = _tokenize(expression)
     if not tokens:
         return ""
     position = 0

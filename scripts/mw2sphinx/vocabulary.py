@@ -51,6 +51,12 @@ ALLOWED_TAGS = frozenset(
 #: nothing; without one they are text.
 MICRODATA_TAGS = ("meta", "link")
 MICRODATA_TAG_RE = re.compile(r"<(?:meta|link)\b[^>]*\bitemprop\s*=[^>]*>", re.IGNORECASE)
+#: The extension tags: MediaWiki's preprocessor does not read what is inside them (the
+#: extension does, if it reads it at all); the other allowed tags are text to it.
+EXTENSION_TAGS = frozenset(
+    "ref references nowiki pre math syntaxhighlight source poem gallery templatestyles "
+    "indicator chem ce score graph timeline categorytree tabber tabs tab langconvert".split()
+)
 #: Tags whose content MediaWiki's preprocessor does not parse: a <ref> in them is text.
 VERBATIM_TAGS = ("nowiki", "pre", "math", "syntaxhighlight", "source")
 #: ... and the extension tags whose content templates do not expand (expand.py).
