@@ -37,7 +37,7 @@ from .files import (
     media_paths,
     parse_options,
 )
-from .layout import Box, Gallery, extract_boxes, extract_galleries
+from .layout import Box, Gallery, extract_boxes, extract_galleries, take_captions
 from .model import Wiki, WikiFile
 from .myst import (
     BlockPiece,
@@ -808,7 +808,8 @@ def prepare_page(
         if (value := parts.wikilink(node, in_table=id(node) in in_tables)) is not None:
             with contextlib.suppress(ValueError):
                 parent.replace(node, value, recursive=False)
-    body = _LOOSE_REF.sub(parts.cite_loose, str(code)) + parts.list_the_rest()
+    body = take_captions(_LOOSE_REF.sub(parts.cite_loose, str(code)), parts.images)
+    body += parts.list_the_rest()
     parts.warn_uncited()
     boxes: list[Box] = []
     prepared = parts.prepared(extract_boxes(body, boxes))

@@ -27,7 +27,13 @@ from mwparserfromhell.wikicode import Wikicode
 
 from . import titles as t
 from .files import FileUse
-from .vocabulary import BOX_MARKER, GALLERY_MARKER
+from .vocabulary import (
+    BOX_MARKER,
+    GALLERY_CAPTION_CLOSE,
+    GALLERY_CAPTION_OPEN,
+    GALLERY_CAPTION_RE,
+    GALLERY_MARKER,
+)
 
 GALLERY_MODES = frozenset(
     {"traditional", "nolines", "packed", "packed-hover", "packed-overlay", "slideshow"}
@@ -137,7 +143,8 @@ def extract_galleries(
         heights = _size(options.get("heights"), GALLERY_SIZE)
         perrow = _size(options.get("perrow"), 0) or None
         packed = mode.startswith("packed") or mode == "slideshow"
-        numbers = []
+        numbers: list[int] = []
+        carried: list[str] = []
         for line in match.group(2).split("\n"):
             parts = _GALLERY_LINE.match(line)
             if parts is None:
@@ -159,6 +166,13 @@ def extract_galleries(
             use = dataclasses.replace(use, width=None if packed else widths, height=heights)
             images.append(use)
             numbers.append(len(images) - 1)
+            if use.caption:  # left in the text for its refs and links (take_captions)
+                number = len(images) - 1
+                carried.append(
+                    GALLERY_CAPTION_OPEN.format(number)
+                    + use.caption
+                    + GALLERY_CAPTION_CLOSE.format(number)
+                )
         # an attribute without a value is set too (isset() in MediaWiki)
         show_filenames = bool(re.search(r"\bshowfilename\b", match.group(1), re.IGNORECASE))
         caption = _gallery_caption(options.get("caption", ""), quotes)
@@ -167,9 +181,23 @@ def extract_galleries(
                 mode, widths, heights, perrow, tuple(numbers), show_filenames, caption.strip() != ""
             )
         )
-        return f"{caption}{GALLERY_MARKER.format(len(galleries) - 1)}\n\n"
+        marker = GALLERY_MARKER.format(len(galleries) - 1)
+        return f"{caption}{marker}" + "".join(carried) + "\n\n"
 
     return _GALLERY.sub(gallery, text), galleries
+
+
+def take_captions(text: str, images: list[FileUse]) -> str:
+    """The gallery files' captions taken back out of the text (extract_galleries left them
+    there, that their refs and links be read in the page's order) into their file uses."""
+
+    def take(match: re.Match[str]) -> str:
+        number = int(match.group(1))
+        if number < len(images):
+            images[number] = dataclasses.replace(images[number], caption=match.group(2))
+        return ""
+
+    return GALLERY_CAPTION_RE.sub(take, text)
 
 
 # --- collapsible blocks and tabs ---------------------------------------------------------

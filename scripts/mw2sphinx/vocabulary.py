@@ -25,6 +25,13 @@ URL_MARKER = _PREFIX + "URL{}Q"
 URL_MARKER_RE = re.compile(_PREFIX + r"URL(\d+)Q")
 #: a <gallery> (layout.py), by its number in the page's galleries
 GALLERY_MARKER = _PREFIX + "GAL{}Q"
+#: ... and around the caption of its file number n, while the page's refs and links are
+#: read (layout.py): the caption stays in the text until then, in the page's order
+GALLERY_CAPTION_OPEN = '<span title="' + _PREFIX + 'GCAP{}Q">'
+GALLERY_CAPTION_CLOSE = _PREFIX + "GCAPEND{}Q</span>"
+GALLERY_CAPTION_RE = re.compile(
+    '<span title="' + _PREFIX + r'GCAP(\d+)Q">(.*?)' + _PREFIX + r"GCAPEND\1Q</span>", re.DOTALL
+)
 #: a collapsible block or tab set (layout.py), by its number in the page's boxes
 BOX_MARKER = _PREFIX + "BOX{}Q"
 #: the markers that stand inline, and those that stand for a block of their own
