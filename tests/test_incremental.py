@@ -142,6 +142,26 @@ def test_a_page_read_waits_for_writing_outside_memory_and_is_taken_once():
             reads.take("A")
 
 
+def test_the_cycle_collector_runs_seldom_while_a_wiki_converts(monkeypatch):
+    import gc
+
+    from mw2sphinx import convert
+    from mw2sphinx import titles as t
+    from mw2sphinx.model import Page, SiteInfo, Wiki
+
+    seen = []
+    prepare = convert.prepare_page
+    monkeypatch.setattr(
+        convert, "prepare_page", lambda *a, **k: seen.append(gc.get_threshold()) or prepare(*a, **k)
+    )
+    before = gc.get_threshold()
+    site = SiteInfo(name="Wiki")
+    wiki = Wiki(site=site, pages={"A": Page("A", 0, "text")})
+    convert.convert_wiki(wiki, namespaces=t.Namespaces(site))
+    assert seen and seen[0][0] >= 100 * before[0]
+    assert gc.get_threshold() == before  # as it was, for whatever runs next
+
+
 def test_what_pandoc_read_is_not_read_again(monkeypatch):
     fragments = ["== One ==\nsome ''text''", "* a list", "{|\n| a table never closed"]
     cache = ReadCache(version="3.9")

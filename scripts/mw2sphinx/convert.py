@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import gc
 import html
 import io
 import marshal
@@ -737,12 +738,13 @@ class _Extraction:
         )  # fmt: skip
 
 
-def _list_defined_refs(code: Wikicode) -> set[int]:
-    """The nodes inside ``<references>…</references>``: they define refs, they cite none."""
+def _list_defined_refs(nodes: Iterable[Node]) -> set[int]:
+    """The nodes inside ``<references>…</references>`` (of ``nodes``, every node of a
+    page's tree): they define refs, they cite none."""
     return {
         id(inner)
-        for tag in code.filter_tags(recursive=True, matches=lambda n: _tag_name(n) == "references")
-        if tag.contents is not None
+        for tag in nodes
+        if isinstance(tag, Tag) and tag.contents is not None and _tag_name(tag) == "references"
         for inner in tag.contents.filter(recursive=True)
     }
 
@@ -784,11 +786,12 @@ def prepare_page(
     for line in unbalanced_lines:
         message = "bold or italics left open; closed at the end of the line"
         parts.warnings.append(WikiWarning(title.full, line, Kind.MARKUP, message))
-    inside_lists = _list_defined_refs(code)
+    every = list(_with_parents(code))  # walked once: the tree of a long page is large
+    inside_lists = _list_defined_refs(node for _, _, node in every)
     # Images last: a <ref> in a caption becomes its marker first, as in the text.
     images: list[tuple[Wikicode, int, Wikilink]] = []
     replaced: list[tuple[Wikicode, int, str]] = []
-    for parent, index, node in list(_with_parents(code)):
+    for parent, index, node in every:
         if id(node) in inside_lists:
             continue
         if isinstance(node, Tag):
@@ -1644,6 +1647,33 @@ def convert_wiki(
     run (updated with what it reads in this one); ``fetch_files``: downloads the files the
     pages use (a live wiki's API); ``expanded``: pages already expanded (by the live wiki,
     see sources/expansion.py), by title."""
+    with _rare_collections():
+        return _convert_wiki(wiki, namespaces, progress, cache, fetch_files, expanded)
+
+
+@contextlib.contextmanager
+def _rare_collections() -> Iterator[None]:
+    """Python's cycle collector run seldom while a wiki converts: the conversion makes
+    millions of small objects that live until its end (what every page keeps for the
+    writing) and few cycles, and the collector, run every 700 new objects, went through
+    them again and again (a tenth of the conversion's CPU at 1,250 pages, more with more
+    pages)."""
+    before = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 1000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+def _convert_wiki(
+    wiki: Wiki,
+    namespaces: t.Namespaces,
+    progress: bool,
+    cache: ReadCache | None,
+    fetch_files: FileFetcher | None,
+    expanded: Mapping[str, Expansion] | None,
+) -> tuple[list[ConvertedPage], SiteIndex]:
     titles = {name: namespaces.page(name) for name in sorted(wiki.pages)}
     # pandoc reads each page while the next ones are expanded; the batches' size from the
     # wikitext before expansion, which is all there is to go on yet
