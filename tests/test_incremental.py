@@ -162,6 +162,22 @@ def test_the_cycle_collector_runs_seldom_while_a_wiki_converts(monkeypatch):
     assert gc.get_threshold() == before  # as it was, for whatever runs next
 
 
+def test_a_link_target_parsed_again_is_kept_and_only_the_last_ones_are(monkeypatch):
+    from mw2sphinx import titles as t
+    from mw2sphinx.model import SiteInfo
+
+    namespaces = t.Namespaces(SiteInfo(name="Wiki"))
+    monkeypatch.setattr(t, "PARSED_TITLES", 3)
+    first = namespaces.parse("category:some_thing#Part")
+    assert first == t.Title(t.CATEGORY, "Some thing", "Part", prefix="Category")
+    assert namespaces.parse("category:some_thing#Part") is first
+    assert namespaces.parse("X", default_namespace=t.TEMPLATE).full == "Template:X"
+    assert namespaces.parse("X").full == "X"  # the namespace it defaults to counts
+    for number in range(10):
+        assert namespaces.parse(f"Page {number}").text == f"Page {number}"
+    assert len(namespaces._parsed) <= 3
+
+
 def test_what_pandoc_read_is_not_read_again(monkeypatch):
     fragments = ["== One ==\nsome ''text''", "* a list", "{|\n| a table never closed"]
     cache = ReadCache(version="3.9")

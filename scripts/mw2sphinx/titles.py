@@ -157,6 +157,10 @@ class Title:
         return f"{self.prefix}:{self.text}" if self.prefix else self.text
 
 
+#: How many link targets a :class:`Namespaces` keeps parsed (then it starts again).
+PARSED_TITLES = 50_000
+
+
 class Namespaces:
     """The namespaces of one wiki, with their aliases and case rule."""
 
@@ -176,6 +180,7 @@ class Namespaces:
         self.main_page = site.main_page
         self.case = site.case
         self._by_key: dict[str, int] = {}
+        self._parsed: dict[tuple[str, int], Title | None] = {}
         aliases = dict(DEFAULT_ALIASES)
         aliases.update(site.namespace_aliases or {})
         if site.name:
@@ -192,6 +197,17 @@ class Namespaces:
 
     def parse(self, raw: str, *, default_namespace: int = MAIN) -> Title | None:
         """Parse a link target as MediaWiki does; ``None`` if it is not a valid title."""
+        # Each link is parsed several times (preparing a page, writing it, resolving its
+        # redirects) and a wiki's links repeat: the last few thousand targets are kept.
+        key = (raw, default_namespace)
+        if key in self._parsed:
+            return self._parsed[key]
+        if len(self._parsed) >= PARSED_TITLES:
+            self._parsed.clear()
+        parsed = self._parsed[key] = self._parse(raw, default_namespace)
+        return parsed
+
+    def _parse(self, raw: str, default_namespace: int) -> Title | None:
         text, _, fragment = decode_references(raw).partition("#")
         text = _clean(text)
         fragment = _clean(fragment)
