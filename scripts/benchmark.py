@@ -236,6 +236,14 @@ def _hwm_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu_seconds() -> float:
+    """User and system time of this process and its children so far."""
+    own, children = (
+        resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def _reset_hwm() -> None:
     """Start VmHWM again from the present resident set (Linux: clear_refs 5)."""
     with contextlib.suppress(OSError), open("/proc/self/clear_refs", "w") as out:
@@ -248,19 +256,23 @@ class Stages:
 
     def __init__(self) -> None:
         self.current: str | None = None
-        self.started = 0.0
+        self.started = self.started_cpu = 0.0
         self.seconds: dict[str, float] = {}
+        #: user + system time of the process and of its children (pandoc) that ended in it:
+        #: what a loaded machine disturbs less than the wall clock.
+        self.cpu: dict[str, float] = {}
         self.peak_mb: dict[str, float] = {}
         self.inside: dict[str, float] = {}
 
     def mark(self, name: str | None) -> None:
         """Stage ``name`` begins now (``None``: the last one ends)."""
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), _cpu_seconds()
         if self.current is not None:
             self.seconds[self.current] = self.seconds.get(self.current, 0.0) + now - self.started
+            self.cpu[self.current] = self.cpu.get(self.current, 0.0) + cpu - self.started_cpu
             self.peak_mb[self.current] = max(self.peak_mb.get(self.current, 0.0), _hwm_mb())
         _reset_hwm()
-        self.current, self.started = name, now
+        self.current, self.started, self.started_cpu = name, now, cpu
 
     def around(self, stage: str, function: Callable, after: str | None = None) -> Callable:
         """``function``, marking ``stage`` when it is called (and ``after`` when it ends)."""
@@ -292,6 +304,7 @@ class Stages:
     def dump(self, path: Path) -> None:
         children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         numbers = {"seconds": self.seconds, "peak_mb": self.peak_mb, "inside": self.inside}
+        numbers["cpu_seconds"] = self.cpu
         numbers["children_peak_mb"] = children
         path.write_text(json.dumps(numbers, indent=1) + "\n", "utf-8")
 

@@ -3,6 +3,9 @@ themselves. Only how they are made is tested here; the benchmark itself is run o
 
 from __future__ import annotations
 
+import json
+import time
+
 import benchmark
 from mw2sphinx import titles as t
 from wikis import SHARED_SNAPSHOT, needs_shared
@@ -46,3 +49,18 @@ def test_the_lua_numbers_come_from_a_wiki_where_a_tenth_of_the_pages_need_it():
     assert numbers["requests_again_with_cache"] == 0
     assert numbers["invokes"] == 3 and 0 < numbers["ms_per_invoke"] < 1000
     assert "| 32 | 3 |" in benchmark.lua_table(numbers)
+
+
+def test_each_stage_has_its_cpu_time_which_load_disturbs_less_than_the_clock(tmp_path):
+    stages = benchmark.Stages()
+    stages.mark("busy")
+    started = time.process_time()
+    while time.process_time() - started < 0.2:
+        pass
+    stages.mark("idle")
+    time.sleep(0.2)
+    stages.mark(None)
+    stages.dump(tmp_path / "stages.json")
+    cpu = json.loads((tmp_path / "stages.json").read_text())["cpu_seconds"]
+    assert cpu["busy"] >= 0.15
+    assert cpu["idle"] < 0.1
