@@ -143,7 +143,9 @@ def expanded(text: str, *, wiki: Wiki = WIKI, title: str = "Parser test") -> str
             "&#123;&#123;#interwikilink:nope|Foo&#125;&#125; "
             "&#123;&#123;#interwikilink:w|_Foo&#125;&#125;",
         ),
-        # no title: shown as written, what it holds expanded (T290526)
+        # no title: shown as written, what it holds expanded (T290526); a line break in a
+        # name makes it none
+        ("{{1x\n{{1x|foo}}\n}}", "&#123;&#123;1x\nfoo\n&#125;&#125;"),
         (
             "{{ {{Pipe}} }} {{[[x]]|{{Foo}}}}",
             "&#123;&#123; Main Page|Something else &#125;&#125; &#123;&#123;[[x]]|FOO&#125;&#125;",

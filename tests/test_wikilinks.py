@@ -79,7 +79,7 @@ def test_what_mediawiki_took_out_is_not_read_but_a_refs_text_is() -> None:
 
 
 @pytest.mark.parametrize(
-    "raw", ["foo~~~bar", "7%25 x", "AT&foo;x", "::Foo", "Talk::Foo", "foo/..", "x[y"]
+    "raw", ["foo~~~bar", "7%25 x", "AT&foo;x", "::Foo", "Talk::Foo", "foo/..", "x[y", "1x\nfoo"]
 )
 def test_titles_mediawiki_refuses(raw: str) -> None:
     assert NAMESPACES.parse(raw) is None

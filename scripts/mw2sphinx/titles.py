@@ -131,6 +131,7 @@ _SPACES = re.compile(r"[\s_\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u30
 _RELATIVE = re.compile(r"^\.{1,2}$|^\.{1,2}/|/\.{1,2}/|/\.{1,2}$|~{3}")
 # ... and a %-escape or a character reference left in the title (MediaWikiTitleCodec's
 # rxTc: "[[7%2525 x]]" is "7%25 x" once decoded, no title).
+_CONTROL_SPACE = re.compile(r"[\t\n\r\f\v]")
 _ILLEGAL = re.compile(
     r"[#<>\[\]|{}\x00-\x1f\x7f\ufffd]|%[0-9A-Fa-f]{2}|&[A-Za-z0-9\u0080-\U0010ffff]+;"
 )
@@ -209,6 +210,8 @@ class Namespaces:
 
     def _parse(self, raw: str, default_namespace: int) -> Title | None:
         text, _, fragment = decode_references(raw).partition("#")
+        if _CONTROL_SPACE.search(text.strip()):
+            return None  # a tab or a line break is no space in a title ({{1x\nfoo}})
         text = _clean(text)
         fragment = _clean(fragment)
         namespace = default_namespace
