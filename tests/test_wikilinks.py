@@ -76,6 +76,8 @@ def test_what_mediawiki_took_out_is_not_read_but_a_refs_text_is() -> None:
     assert links("a<ref>[[Foo|[x]]]</ref>") == "a<ref>[[Foo|&#91;x&#93;]]</ref>"
     # the content of a tag is no title: a link around it is text
     assert links("[[Main<pre> Page</pre>]]") == "&#91;[Main<pre> Page</pre>]]"
+    # a link holds no block here: it ends where a <pre> in its text starts
+    assert links("[[Foo|the <pre>[x]</pre>]]s") == "[[Foo|the ]]<pre>[x]</pre>s"
 
 
 @pytest.mark.parametrize(

@@ -71,8 +71,17 @@ def _decoded(target: str) -> str:
 
 
 class _Links:
-    def __init__(self, namespaces: t.Namespaces):
+    def __init__(self, namespaces: t.Namespaces, kept: list[str]):
         self.namespaces = namespaces
+        self.kept = kept  # what the markers in the text stand for
+
+    def block_at(self, label: str) -> int:
+        """Where a ``<pre>`` starts in a link's text (-1: none). MediaWiki's link holds it;
+        a link here holds no block: it ends there, and the block follows it."""
+        for marker in _KEPT.finditer(label):
+            if self.kept[int(marker.group(1))][:4].lower() == "<pre":
+                return marker.start()
+        return -1
 
     def left_as_written(self, title: t.Title, forced: bool) -> bool:
         """Files shown, categories and interlanguage links: read by later stages."""
@@ -124,6 +133,9 @@ class _Links:
                 out.append(f"[[{target}]]{trail}")
             else:  # the text shown is the target as typed, decoded, without its ":"
                 shown = written.removeprefix(":") if label is None else label
+                block = self.block_at(shown)
+                if block >= 0:
+                    shown, trail = shown[:block], shown[block:] + trail
                 out.append(f"[[{decoded}|{_escape_text(shown)}]]{trail}")
         return "".join(out)
 
@@ -155,4 +167,4 @@ def mark_internal_links(text: str, *, namespaces: t.Namespaces) -> str:
         return f"\x7fMWL{len(kept) - 1}\x7f"
 
     hidden = _OPAQUE.sub(keep, text)
-    return _KEPT.sub(lambda m: kept[int(m.group(1))], _Links(namespaces).read(hidden))
+    return _KEPT.sub(lambda m: kept[int(m.group(1))], _Links(namespaces, kept).read(hidden))
