@@ -327,3 +327,23 @@ def test_the_wikis_own_interwiki_table() -> None:
     assert namespaces.parse("local:Foo bar#S") == namespaces.parse("Foo bar#S")
     assert namespaces.languages == {"fr"}
     assert t.Namespaces(SiteInfo(name="Wiki")).parse("w:Foo").interwiki == "w"
+
+
+@pytest.mark.parametrize(
+    ("text", "viewed", "transcluded"),
+    [
+        ("a<noinclude>n</noinclude>b<includeonly>i</includeonly>c", "anbc", "abic"),
+        # a closing tag with no opening is text where it is not an include tag of this view
+        ("a</noinclude>b</includeonly>", "ab</includeonly>", "a</noinclude>b"),
+        # an element that is not closed runs to the end; one closed at once holds nothing
+        ("a<includeonly>b", "a", "ab"),
+        ("a<noinclude>b", "ab", "a"),
+        ("a<includeonly/>b<noinclude />c", "abc", "abc"),
+        # <onlyinclude> only with both its tags: what stands between them
+        ("x<onlyinclude>A</onlyinclude>y<onlyinclude>B</onlyinclude>z", "xAyBz", "AB"),
+        ("x<onlyinclude>A", "xA", "x<onlyinclude>A"),
+    ],
+)
+def test_include_tags_as_mediawiki_reads_them(text: str, viewed: str, transcluded: str) -> None:
+    assert expand.text_for_view(text) == viewed
+    assert expand.text_for_transclusion(text) == transcluded

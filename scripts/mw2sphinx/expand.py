@@ -68,26 +68,40 @@ class Expansion:
 # --- include tags ---------------------------------------------------------------
 
 
-def _tag_re(name: str) -> re.Pattern[str]:
-    return re.compile(rf"<{name}\s*/?>(.*?)(?:</{name}\s*>|\Z)", re.IGNORECASE | re.DOTALL)
+def _element(name: str) -> re.Pattern[str]:
+    """``<name …>…</name>`` (to the end of the text if it is not closed) or ``<name/>``."""
+    return re.compile(
+        rf"<{name}(?:\s[^>]*?)?(?:/>|>.*?(?:</{name}\s*>|\Z))", re.IGNORECASE | re.DOTALL
+    )
 
 
-_ONLYINCLUDE = _tag_re("onlyinclude")
-_NOINCLUDE = _tag_re("noinclude")
-_INCLUDEONLY = _tag_re("includeonly")
-_ANY_INCLUDE_TAG = re.compile(r"</?(?:onlyinclude|noinclude|includeonly)\s*/?>", re.IGNORECASE)
+def _tags(*names: str) -> re.Pattern[str]:
+    """The opening and closing tags of ``names`` alone (``<noinclude>``, ``</noinclude >``)."""
+    return re.compile(rf"</?(?:{'|'.join(names)})(?:[\s/][^>]*)?>", re.IGNORECASE)
+
+
+_INCLUDEONLY = _element("includeonly")
+_NOINCLUDE = _element("noinclude")
+_VIEW_TAGS = _tags("noinclude", "onlyinclude")
+_TRANSCLUSION_TAGS = _tags("includeonly")
 
 
 def text_for_view(text: str) -> str:
-    """The page as its own page: no ``<includeonly>`` parts, the other tags dropped."""
-    return _ANY_INCLUDE_TAG.sub("", _INCLUDEONLY.sub("", text))
+    """The page as its own page: no ``<includeonly>`` parts, ``<noinclude>`` and
+    ``<onlyinclude>`` tags dropped. A stray ``</includeonly>`` is text, as in MediaWiki."""
+    return _VIEW_TAGS.sub("", _INCLUDEONLY.sub("", text))
 
 
 def text_for_transclusion(text: str) -> str:
-    """The page as another page includes it (``<onlyinclude>`` wins, then ``<noinclude>``)."""
-    if re.search(r"<onlyinclude\s*>", text, re.IGNORECASE):
-        text = "".join(m.group(1) for m in _ONLYINCLUDE.finditer(text))
-    return _ANY_INCLUDE_TAG.sub("", _NOINCLUDE.sub("", text))
+    """The page as another page includes it: where it has both ``<onlyinclude>`` and
+    ``</onlyinclude>``, only what stands between them; no ``<noinclude>`` parts,
+    ``<includeonly>`` tags dropped. A stray ``</noinclude>`` is text, as in MediaWiki."""
+    if "<onlyinclude>" in text and "</onlyinclude>" in text:
+        pieces = []
+        for piece in text.split("<onlyinclude>")[1:]:
+            pieces.append(piece.split("</onlyinclude>", 1)[0])
+        text = "".join(pieces)
+    return _TRANSCLUSION_TAGS.sub("", _NOINCLUDE.sub("", text))
 
 
 # --- behaviour switches -----------------------------------------------------------
