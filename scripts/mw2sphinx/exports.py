@@ -8,6 +8,11 @@
   page in two categories is printed under the first); tables wrap to the page width and
   break across pages.
 - ePub: a title page; a page in two categories is in the book (spine and navigation) once.
+- Above ``wiki_books_split_pages`` documents (``wiki_books_split = "auto"``), or always
+  with ``"category"``, the wiki is several books: one per top-level category (its pages and
+  subcategories) and a front book (the Main Page, the special pages, the pages in no
+  category). Each page is in one book, the first that reaches it; a link to a page of
+  another book leads to the web site (``html_baseurl``), or is plain text without one.
 - Both say where their text comes from and under which licence (the wiki's, from the site
   data or conf.py; never one made up): the back of the PDF's title page, the ePub's title
   page and its metadata (``dc:rights``).
@@ -17,13 +22,16 @@ Handlers are thin; the tree surgery is in plain functions over docutils nodes.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import html
 import os
+import posixpath
 import re
+import shutil
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -32,13 +40,17 @@ from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.builders.epub3 import Epub3Builder
+from sphinx.builders.latex import LaTeXBuilder
 from sphinx.config import Config
 from sphinx.transforms.post_transforms import SphinxPostTransform
-from sphinx.util import texescape
+from sphinx.util import logging, texescape
+from sphinx.util.console import darkgreen
+from sphinx.util.nodes import inline_all_toctrees
 from sphinx.util.texescape import tex_replace_map
 
 from . import __version__
 from . import titles as t
+from .extension import set_by_project
 from .sitedata import SITE_DATA, Licence, SiteData, page_url, site_licence, wiki_name_phrase
 
 #: Elements with this class exist only on the web site.
@@ -136,6 +148,292 @@ def browser_only_docs(srcdir: str | os.PathLike[str], config: Config) -> list[st
     return [*config.wiki_browser_only_docs, *site_of(srcdir, config).redirects]
 
 
+# --- one book, or one per top-level category ---------------------------------------------
+
+#: ``wiki_books_split``: split above ``wiki_books_split_pages`` documents, never, always.
+SPLIT_MODES = ("auto", "none", "category")
+#: ``wiki_books_split_pages``'s default: the most documents one book holds with "auto".
+#: From the benchmark (README, "PDF and ePub"): see there for the numbers.
+SPLIT_PAGES = 2000
+#: Where the converter writes the category pages.
+_CATEGORY_FOLDER = "categories/"
+#: The class of the list of a toctree's members that are printed in other books.
+OTHER_BOOKS_CLASS = "wiki-other-books"
+
+logger = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class Book:
+    """One book of the export: its first document, its file name (without the suffix),
+    its title and its documents, in reading order."""
+
+    start: str
+    name: str
+    title: str
+    docs: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Books:
+    """The books of an export, and the web site that links them."""
+
+    books: tuple[Book, ...]
+    home: Mapping[str, str]  # document -> the start of the book it is printed in
+    site: str = ""  # the web site's address, ending in "/" ("": none)
+    suffix: str = ".html"  # the web site's page suffix
+
+    @property
+    def split(self) -> bool:
+        return len(self.books) > 1
+
+    def foreign(self, source: str, target: str) -> bool:
+        """Whether a link from ``source`` to ``target`` leaves the book (a document in no
+        book, such as a browser-only one, is no one's business here)."""
+        return target in self.home and self.home.get(source) != self.home[target]
+
+    def site_uri(self, docname: str, anchor: str = "") -> str:
+        """The page on the web site ("" without one)."""
+        if not self.site:
+            return ""
+        uri = self.site + quote(docname) + self.suffix
+        return uri + "#" + anchor if anchor and anchor != t.label(docname) else uri
+
+
+def _claim(start: str, includes: Mapping[str, list[str]], claimed: set[str]) -> list[str]:
+    """The documents ``start`` reaches through its toctrees and no earlier book claimed,
+    depth first, in the order the LaTeX builder inlines them."""
+    if start in claimed:
+        return []
+    claimed.add(start)
+    order = [start]
+    stack: list[Iterator[str]] = [iter(includes.get(start, ()))]
+    while stack:
+        docname = next(stack[-1], None)
+        if docname is None:
+            stack.pop()
+        elif docname not in claimed:
+            claimed.add(docname)
+            order.append(docname)
+            stack.append(iter(includes.get(docname, ())))
+    return order
+
+
+def _file_stem(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-") or "book"
+
+
+def plan_books(
+    *,
+    root_doc: str,
+    includes: Mapping[str, list[str]],
+    titles: Mapping[str, str],
+    left_out: Iterable[str],
+    split: str,
+    threshold: int,
+    name: str,
+    title: str,
+) -> tuple[Book, ...]:
+    """The books: the whole wiki as one, or (``split``) a book per top-level category,
+    each with the documents it reaches first, after a front book of what is left (the
+    Main Page, the special pages, the pages in no category)."""
+    out = set(left_out)
+    whole = _claim(root_doc, includes, set(out))
+    if split == "none" or (split == "auto" and len(whole) <= threshold):
+        return (Book(root_doc, name, title, tuple(whole)),)
+    claimed = set(out) | {root_doc}
+    tops = [d for d in includes.get(root_doc, ()) if d.startswith(_CATEGORY_FOLDER)]
+    parts = [(top, _claim(top, includes, claimed)) for top in tops]
+    claimed.discard(root_doc)
+    books = [Book(root_doc, name, title, tuple(_claim(root_doc, includes, claimed)))]
+    names = {name}
+    for top, docs in parts:
+        if not docs:
+            continue
+        stem = f"{name}-{_file_stem(top.removeprefix(_CATEGORY_FOLDER))}"
+        unique, number = stem, 1
+        while unique.lower() in names:
+            number += 1
+            unique = f"{stem}-{number}"
+        names.add(unique.lower())
+        books.append(Book(top, unique, f"{title}: {titles.get(top, top)}", tuple(docs)))
+    return tuple(books)
+
+
+def _site_address(config: Config) -> str:
+    base = config.html_baseurl or ""
+    return base if not base or base.endswith("/") else base + "/"
+
+
+#: The books of a build, by builder: planned once, when the environment is complete.
+_BOOKS: weakref.WeakKeyDictionary[Any, Books] = weakref.WeakKeyDictionary()
+
+
+def books_of(builder: Any) -> Books:
+    """The books this build makes (one unless the wiki is split, see :func:`plan_books`)."""
+    if builder in _BOOKS:
+        return _BOOKS[builder]
+    env, config = builder.env, builder.config
+    latex_name = Path(config.latex_documents[0][1]).stem if config.latex_documents else ""
+    name = config.epub_basename if builder.name == "epub" else latex_name or config.project
+    planned = plan_books(
+        root_doc=config.root_doc,
+        includes=env.toctree_includes,
+        titles={d: title.astext() for d, title in env.titles.items()},
+        left_out=browser_only_docs(env.srcdir, config),
+        split=config.wiki_books_split,
+        threshold=config.wiki_books_split_pages,
+        name=name,
+        title=config.project,
+    )
+    home = {doc: book.start for book in planned for doc in book.docs}
+    suffix = config.html_link_suffix or config.html_file_suffix or ".html"
+    books = Books(planned, home, _site_address(config), suffix)
+    _BOOKS[builder] = books
+    return books
+
+
+def _label_target(env: Any, target: str) -> tuple[str, str] | None:
+    """The document and anchor of a label (a page's or a section's)."""
+    std = env.domains.standard_domain
+    for table in (std.labels, std.anonlabels):
+        if target in table:
+            docname, anchor = table[target][:2]
+            return str(docname), str(anchor or "")
+    return None
+
+
+def xref_target(env: Any, node: addnodes.pending_xref) -> tuple[str, str] | None:
+    """Where a pending reference leads: its document and anchor."""
+    target = str(node.get("reftarget", ""))
+    if node.get("reftype") == "doc":
+        return target.lstrip("/"), ""
+    return _label_target(env, target)
+
+
+def _to_site(books: Books, docname: str, anchor: str, *children: nodes.Node) -> nodes.Node:
+    """A link to a page of another book: to the web site, or its text."""
+    uri = books.site_uri(docname, anchor)
+    if not uri:
+        return nodes.inline("", "", *children, classes=["wiki-other-book"])
+    return nodes.reference("", "", *children, refuri=uri, classes=["wiki-other-book"])
+
+
+def other_books_list(
+    docnames: list[str], books: Books, titles: Mapping[str, str]
+) -> nodes.bullet_list:
+    items = nodes.bullet_list(bullet="-", classes=[OTHER_BOOKS_CLASS])
+    for docname in docnames:
+        text = titles.get(docname, docname)
+        link = _to_site(books, docname, "", nodes.inline(text, text))
+        items += nodes.list_item("", nodes.paragraph("", "", link))
+    return items
+
+
+def link_other_books(
+    document: nodes.document,
+    *,
+    docname: str,
+    books: Books,
+    target: Callable[[addnodes.pending_xref], tuple[str, str] | None],
+    titles: Mapping[str, str],
+) -> None:
+    """Links to documents of other books lead to the web site (or are text); a toctree
+    keeps the members of this book and lists the others after it, as links to the site."""
+    for node in list(document.findall(addnodes.pending_xref)):
+        found = target(node)
+        if found and books.foreign(docname, found[0]):
+            node.replace_self(_to_site(books, found[0], found[1], *node.children))
+    for toctree in list(document.findall(addnodes.toctree)):
+        foreign = [d for _, d in toctree["entries"] if books.foreign(docname, d)]
+        if not foreign:
+            continue
+        toctree["entries"] = [(x, d) for x, d in toctree["entries"] if d not in foreign]
+        toctree["includefiles"] = [d for d in toctree["includefiles"] if d not in foreign]
+        parent = toctree.parent
+        parent.insert(parent.index(toctree) + 1, other_books_list(foreign, books, titles))
+
+
+class LinkOtherBooks(SphinxPostTransform):
+    """A split export's links between books (see :func:`link_other_books`); before
+    references are resolved, after the browser-only parts have gone (priority 5)."""
+
+    default_priority = 6
+
+    def is_supported(self) -> bool:
+        return is_export(self.env._builder_cls)
+
+    def run(self, **kwargs: Any) -> None:
+        books = books_of(self.app.builder)
+        if not books.split:
+            return
+        docname = self.document.get("docname") or self.env.docname
+        link_other_books(
+            self.document,
+            docname=docname,
+            books=books,
+            target=lambda node: xref_target(self.env, node),
+            titles={d: title.astext() for d, title in self.env.titles.items()},
+        )
+
+
+class _Traversed(list[str]):
+    """Sphinx's list of the documents inlined so far, looked up as a set."""
+
+    def __init__(self, items: Iterable[str]) -> None:
+        super().__init__(items)
+        self._seen = set(self)
+
+    def append(self, item: str) -> None:
+        super().append(item)
+        self._seen.add(item)
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._seen
+
+
+class WikiLaTeXBuilder(LaTeXBuilder):
+    """Sphinx's LaTeX builder, with one LaTeX document per book (:func:`books_of`) where
+    the wiki is split; each inlines only its own documents."""
+
+    def init_document_data(self) -> None:
+        books = books_of(self)
+        if not books.split or set_by_project(self.config, "latex_documents"):
+            super().init_document_data()
+            return
+        author = str(self.config.author)
+        self.document_data = [
+            (book.start, book.name + ".tex", book.title, author, "manual", False)
+            for book in books.books
+        ]
+        self.titles = [(book.start, book.title) for book in books.books]
+
+    def assemble_doctree(
+        self, indexfile: str, toctree_only: bool, appendices: list[str]
+    ) -> nodes.document:
+        books = books_of(self)
+        if not books.split or toctree_only:
+            return super().assemble_doctree(indexfile, toctree_only, appendices)
+        # Sphinx's, where the documents of the other books count as inlined already
+        book = next(b for b in books.books if b.start == indexfile)
+        mine = set(book.docs)
+        self.docnames = {indexfile}
+        tree = self.env.get_doctree(indexfile)
+        tree["docname"] = indexfile
+        others = _Traversed([indexfile, *(d for d in self.env.all_docs if d not in mine)])
+        largetree = inline_all_toctrees(self, self.docnames, indexfile, tree, darkgreen, others)
+        largetree["docname"] = indexfile
+        for docname in appendices:
+            appendix = self.env.get_doctree(docname)
+            appendix["docname"] = docname
+            largetree.append(appendix)
+        self.env.resolve_references(largetree, indexfile, self)
+        for pending in list(largetree.findall(addnodes.pending_xref)):
+            # what no domain resolved (Sphinx's own assemble_doctree does the same)
+            pending.replace_self(pending.children)
+        return largetree
+
+
 # --- LaTeX: the book's structure ---------------------------------------------------------
 
 
@@ -161,12 +459,24 @@ def _latex_label(docname: str) -> str:
     return r"\detokenize{" + escaped + "}"
 
 
-def member_list(entries: list[tuple[str | None, str]], titles: dict[str, str]) -> nodes.Element:
+def member_list(
+    entries: list[tuple[str | None, str]],
+    titles: Mapping[str, str],
+    *,
+    books: Books | None = None,
+    source: str = "",
+) -> nodes.Element:
     """A list of links to the documents of a toctree (the web site shows the toctree as a
-    list), with their page numbers: a member may be printed under another category."""
+    list), with their page numbers: a member may be printed under another category. A
+    member printed in another book (``books``) links to the web site instead."""
     items = nodes.bullet_list(bullet="-", classes=["wiki-members"])
     for explicit, docname in entries:
         text = explicit or titles.get(docname, docname)
+        if books is not None and books.foreign(source, docname):
+            items += nodes.list_item(
+                "", nodes.paragraph("", "", _to_site(books, docname, "", nodes.inline(text, text)))
+            )
+            continue
         link = nodes.reference("", "", nodes.inline(text, text), internal=True)
         link["refuri"] = "%" + docname  # the LaTeX writer's reference to a whole document
         page = nodes.raw("", r", \autopageref*{" + _latex_label(docname) + "}", format="latex")
@@ -175,7 +485,10 @@ def member_list(entries: list[tuple[str | None, str]], titles: dict[str, str]) -
 
 
 def lift_toctrees(
-    scope: nodes.Element, toctrees: list[addnodes.toctree], titles: dict[str, str]
+    scope: nodes.Element,
+    toctrees: list[addnodes.toctree],
+    titles: Mapping[str, str],
+    books: Books | None = None,
 ) -> list[nodes.Element]:
     """Move the inlined toctrees of one document to the end of its top section.
 
@@ -195,7 +508,10 @@ def lift_toctrees(
         if not toctree.get("hidden") and toctree["entries"]:
             if wrapper.parent is not top:
                 emptied.append(wrapper.parent)
-            wrapper.replace_self(member_list(toctree["entries"], titles))
+            source = str(scope.get("docname", ""))
+            wrapper.replace_self(
+                member_list(toctree["entries"], titles, books=books, source=source)
+            )
         else:
             wrapper.parent.remove(wrapper)
     for footer in footers:
@@ -220,13 +536,16 @@ def book_structure(
     *,
     root_doc: str,
     toctrees: dict[str, list[addnodes.toctree]],
-    titles: dict[str, str],
+    titles: Mapping[str, str],
     appendix_docs: set[str],
+    books: Books | None = None,
 ) -> None:
-    """Give the assembled LaTeX document the shape of a book (see the module docstring)."""
+    """Give the assembled LaTeX document the shape of a book (see the module docstring).
+
+    ``root_doc`` is the book's first document (the wiki's root, or a category's page)."""
     for start in list(document.findall(addnodes.start_of_file)):
-        lift_toctrees(start, toctrees.get(start["docname"], []), titles)
-    root_wrappers = lift_toctrees(document, toctrees.get(root_doc, []), titles)
+        lift_toctrees(start, toctrees.get(start["docname"], []), titles, books)
+    root_wrappers = lift_toctrees(document, toctrees.get(root_doc, []), titles, books)
     root = _top_section(document)
     if root is None:
         return
@@ -354,8 +673,9 @@ class LatexBook(SphinxPostTransform):
 
     def run(self, **kwargs: Any) -> None:
         env = self.env
-        root_doc = self.config.root_doc
-        if self.document.get("docname") != root_doc:
+        books = books_of(self.app.builder)
+        root_doc = self.document.get("docname")
+        if root_doc not in {book.start for book in books.books}:
             return
         docnames = {root_doc} | {
             s["docname"] for s in self.document.findall(addnodes.start_of_file)
@@ -368,6 +688,7 @@ class LatexBook(SphinxPostTransform):
             toctrees=toctrees,
             titles=titles,
             appendix_docs=set(t.SPECIAL_PAGES.values()),
+            books=books,
         )
         fit_tables(self.document)
         show_urls_in_footnotes(self.document)
@@ -377,13 +698,16 @@ class LatexBook(SphinxPostTransform):
 # --- ePub ----------------------------------------------------------------------------------
 
 
-def book_contents(refnodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def book_contents(
+    refnodes: list[dict[str, Any]], keep: Callable[[str], bool] = lambda uri: True
+) -> list[dict[str, Any]]:
     """The ePub's table of contents: documents only, each once, nested as the toctrees nest
     them (Main Page, categories, their pages).
 
     Sections are left out, so a category's pages sit right under it, not under its "Pages
     in category" heading. A page in two categories is in both toctrees; its second entry
     goes (with what is nested under it), or the ePub's spine would list the page twice.
+    So does a document ``keep`` refuses (one of another book), with what is nested under it.
     """
     kept: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -397,7 +721,7 @@ def book_contents(refnodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
         while stack and stack[-1][0] >= level:
             stack.pop()
         is_document = "#" not in node["refuri"]
-        if is_document and node["refuri"] in seen:
+        if is_document and (node["refuri"] in seen or not keep(node["refuri"])):
             skip_deeper_than = level
             continue
         if is_document:
@@ -419,6 +743,91 @@ class WikiEpub3Builder(Epub3Builder):
         if not self.config.version:  # the book must have one: the export's date
             metadata["version"] = html.escape(_today())
         return metadata
+
+    def handle_finish(self) -> None:
+        books = books_of(self)
+        if not books.split:
+            super().handle_finish()
+            return
+        for book in books.books:
+            self.finish_book(book, books)
+
+    def book_toc(self, book: Book) -> list[dict[str, Any]]:
+        """The table of contents of one book of a split export: its documents, nested as
+        their toctrees nest them, after the title page and the book's first document."""
+        doctree = self.env.get_and_resolve_doctree(
+            book.start, self, tags=self.tags, prune_toctrees=False, includehidden=True
+        )
+        start_dir = posixpath.dirname(book.start)
+        refnodes = self.get_refnodes(doctree, [])
+        for node in refnodes:
+            node["refuri"] = posixpath.normpath(posixpath.join(start_dir, node["refuri"]))
+        mine = {quote(d) + self.out_suffix for d in book.docs}
+        first = {
+            "level": 1,
+            "refuri": html.escape(quote(book.start) + self.out_suffix),
+            "text": html.escape(self.env.titles[book.start].astext()),
+        }
+        pre = [
+            {"level": 1, "refuri": html.escape(name), "text": html.escape(text)}
+            for name, text in self.config.epub_pre_files
+        ]
+        mine.update(node["refuri"] for node in pre)
+        keep = lambda uri: uri.split("#", 1)[0] in mine  # noqa: E731
+        return book_contents([*pre, first, *refnodes], keep)
+
+    def finish_book(self, book: Book, books: Books) -> None:
+        """Write one book of a split export: its pages, styles, images and a title page of
+        its own go to a folder of their own, where Sphinx's ePub steps make the book, which
+        then moves next to the others as ``<name>.epub``."""
+        outdir = Path(self.outdir)
+        stage = outdir / BOOKS_STAGE / book.name
+        shutil.rmtree(stage, ignore_errors=True)
+        stage.mkdir(parents=True)
+        pages = [quote(d) + self.out_suffix for d in book.docs]
+        images: set[str] = set()
+        for page in pages:
+            source = outdir / unquote(page)
+            if not source.is_file():
+                continue
+            _link(source, stage / unquote(page))
+            text = source.read_text("utf-8")
+            images.update(unquote(m) for m in _IMAGE_REFERENCE.findall(text))
+        for folder in (self.imagedir, "_static"):
+            for path in sorted((outdir / folder).rglob("*")) if (outdir / folder).is_dir() else []:
+                relative = path.relative_to(outdir).as_posix()
+                if path.is_file() and (folder == "_static" or relative in images):
+                    _link(path, stage / relative)
+        title = {"title": book.title, "body": title_page_body(self.app, book.title)}
+        self.outdir = stage
+        config = self.config
+        saved = {key: config[key] for key in _BOOK_SETTINGS}
+        try:
+            config.epub_basename = book.name
+            config.epub_title = book.title
+            if book.start != config.root_doc:
+                suffix = "-" + _file_stem(book.start.removeprefix(_CATEGORY_FOLDER)).lower()
+                config.epub_identifier = saved["epub_identifier"] + suffix
+                config.epub_uid = saved["epub_uid"] + suffix
+            self.handle_page(
+                TITLE_PAGE, title, "page.html", outfilename=stage / (TITLE_PAGE + self.out_suffix)
+            )
+            self.refnodes = self.book_toc(book)
+            self.playorder = self.tocid = 0  # each book's toc.ncx counts from 1
+            self.build_mimetype()
+            self.build_container()
+            self.build_content()
+            self.build_navigation_doc()
+            self.build_toc()
+            self.build_epub()
+        finally:
+            self.outdir = outdir
+            for key, value in saved.items():
+                config[key] = value
+        (stage / (book.name + ".epub")).replace(outdir / (book.name + ".epub"))
+        shutil.rmtree(stage)
+        with contextlib.suppress(OSError):
+            stage.parent.rmdir()  # after the last book
 
     def build_content(self) -> None:
         # sphinx-build keeps the doctrees in the output folder unless told otherwise (-d);
@@ -442,11 +851,36 @@ class WikiEpub3Builder(Epub3Builder):
             self.refnodes = quoted
 
 
+#: Where a split ePub's books are put together, in the output folder.
+BOOKS_STAGE = ".wiki-books"
+#: A page's reference to an image the ePub builder copied.
+_IMAGE_REFERENCE = re.compile(r'(?:src|href)="(?:\.\./)*(_images/[^"#?]+)"')
+#: What each book of a split ePub has of its own.
+_BOOK_SETTINGS = ("epub_basename", "epub_title", "epub_identifier", "epub_uid")
+
+
+def _link(source: Path, dest: Path) -> None:
+    """A file in a book's folder: a hard link where the file system allows one."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, dest)
+    except OSError:
+        shutil.copy2(source, dest)
+
+
 def title_page(app: Sphinx) -> Iterable[tuple[str, dict[str, Any], str]]:
     if app.builder.name != "epub":
         return []
+    if books_of(app.builder).split:
+        return []  # each book has its own (WikiEpub3Builder.finish_book)
+    body = title_page_body(app, app.config.project)
+    return [(TITLE_PAGE, {"title": app.config.project, "body": body}, "page.html")]
+
+
+def title_page_body(app: Sphinx, title: str) -> str:
+    """The ePub's title page: the book's title, the wiki's address, the date, the credit."""
     config = app.config
-    lines = [f"<h1>{html.escape(config.project)}</h1>"]
+    lines = [f"<h1>{html.escape(title)}</h1>"]
     if config.wiki_export_source_url:
         url = html.escape(config.wiki_export_source_url)
         lines.append(f'<p>The wiki at <a href="{url}">{url}</a></p>')
@@ -459,8 +893,7 @@ def title_page(app: Sphinx) -> Iterable[tuple[str, dict[str, Any], str]]:
             url = html.escape(credit.licence.url)
             name = f'<a href="{url}" rel="license">{name}</a> ({url})'
         lines.append(f'<p class="wiki-licence">Available under {name} unless otherwise noted.</p>')
-    body = '<section class="wiki-title-page">\n' + "\n".join(lines) + "\n</section>\n"
-    return [(TITLE_PAGE, {"title": config.project, "body": body}, "page.html")]
+    return '<section class="wiki-title-page">\n' + "\n".join(lines) + "\n</section>\n"
 
 
 # --- where the text comes from, and its licence --------------------------------------------
@@ -562,6 +995,18 @@ def _today() -> str:
     return moment.date().isoformat()
 
 
+def check_split(app: Sphinx, config: Config) -> None:
+    if config.wiki_books_split not in SPLIT_MODES:
+        logger.warning(
+            "wiki_books_split must be one of %s, not %r: the books are not split",
+            ", ".join(repr(mode) for mode in SPLIT_MODES),
+            config.wiki_books_split,
+            type="wiki",
+            subtype="config",
+        )
+        config.wiki_books_split = "none"
+
+
 def configure(app: Sphinx, config: Config) -> None:
     """Book metadata from the wiki's name and address, where conf.py left the defaults.
 
@@ -638,8 +1083,26 @@ def setup(app: Sphinx) -> dict:
         types=frozenset({str}),
         description="the live wiki's address, on the title pages; default: from site data",
     )
+    app.add_config_value(
+        "wiki_books_split",
+        "auto",
+        "epub",
+        types=frozenset({str}),
+        description='the PDF and ePub as one book per top-level category: "auto" (above '
+        'wiki_books_split_pages documents), "category" (always) or "none"',
+    )
+    app.add_config_value(
+        "wiki_books_split_pages",
+        SPLIT_PAGES,
+        "epub",
+        types=frozenset({int}),
+        description='with wiki_books_split = "auto": the most documents of one book',
+    )
+    app.connect("config-inited", check_split, priority=400)
     app.add_builder(WikiEpub3Builder, override=True)
+    app.add_builder(WikiLaTeXBuilder, override=True)
     app.add_post_transform(LeaveOutBrowserOnly)
+    app.add_post_transform(LinkOtherBooks)
     app.add_post_transform(LatexBook)
     app.connect("config-inited", configure, priority=600)  # after the site's name is known
     app.connect("builder-inited", add_epub_assets, priority=400)
