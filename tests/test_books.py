@@ -72,7 +72,7 @@ def split(tmp_path_factory: pytest.TempPathFactory) -> Split:
     assert convert(unpack(FIXTURES / "books-wiki.bundle", base / "wiki"), src) == 0
     site = ["-D", f"html_baseurl={SITE}"]
     out = Split(src, base / "html", base / "latex", base / "epub", base / "plain", {})
-    out.warnings["html"] = _sphinx("html", src, out.html, *site)
+    out.warnings["html"] = _sphinx("html", src, out.html, *site, *SPLIT)
     out.warnings["latex"] = _sphinx("latex", src, out.latex, *site, *SPLIT)
     out.warnings["epub"] = _sphinx("epub", src, out.epub, "-j", "2", *site, *SPLIT)
     out.warnings["plain"] = _sphinx("latex", src, out.plain_latex, *SPLIT)
@@ -147,6 +147,16 @@ def test_links_to_other_books_lead_to_the_site_and_none_is_broken(split: Split):
             assert ref in labels, (tex.name, ref)
     fruit = (split.latex / "wiki-Fruit.tex").read_text("utf-8")
     assert r"\sphinxhref{" + SITE + r"pages/Carrot.html\#wiki-pages-carrot-growing}" in fruit
+
+
+def test_the_web_site_lists_the_books_with_the_files_the_builds_wrote(split: Split):
+    page = BeautifulSoup((split.html / "books.html").read_text("utf-8"), "html.parser")
+    (books,) = page.find_all(class_="wiki-books")
+    links = [a["href"] for a in books.find_all("a")]
+    written = [f"{p.stem}.pdf" for p in sorted(split.latex.glob("*.tex"))]
+    written += [p.name for p in sorted(split.epub.glob("*.epub"))]
+    assert sorted(links) == sorted("_books/" + name for name in written)
+    assert "Wiki: Fruit (4 pages)" in books.get_text()
 
 
 def test_without_the_sites_address_links_to_other_books_are_text(split: Split):

@@ -159,6 +159,8 @@ SPLIT_PAGES = 2000
 _CATEGORY_FOLDER = "categories/"
 #: The class of the list of a toctree's members that are printed in other books.
 OTHER_BOOKS_CLASS = "wiki-other-books"
+#: The web site's page that lists the books of a split export.
+BOOKS_PAGE = "books"
 
 logger = logging.getLogger(__name__)
 
@@ -291,6 +293,44 @@ def books_of(builder: Any) -> Books:
     books = Books(planned, home, _site_address(config), suffix)
     _BOOKS[builder] = books
     return books
+
+
+def book_files(book: Book, books: Books, config: Config) -> tuple[str, str]:
+    """The file names of a book's PDF and ePub (Sphinx's names, each book's after them)."""
+    front = books.books[0].name
+    own = book.name.removeprefix(front)
+    latex = Path(config.latex_documents[0][1]).stem if config.latex_documents else front
+    return latex + own + ".pdf", config.epub_basename + own + ".epub"
+
+
+def books_page(app: Sphinx) -> Iterable[tuple[str, dict[str, Any], str]]:
+    """On the web site of a split wiki, ``books.html``: each book, with its PDF and ePub
+    at ``wiki_books_url`` (where the publishing job puts them, README "PDF and ePub")."""
+    if app.builder.name not in {"html", "dirhtml"}:
+        return []
+    books = books_of(app.builder)
+    if not books.split:
+        return []
+    base = app.config.wiki_books_url
+    base = base if not base or base.endswith("/") else base + "/"
+    prefix = app.builder.get_relative_uri(BOOKS_PAGE, app.config.root_doc).rpartition("/")[0]
+    prefix = prefix + "/" if prefix and "://" not in base else ""
+    rows = []
+    for book in books.books:
+        pdf, epub = (
+            html.escape(prefix + base + quote(f)) for f in book_files(book, books, app.config)
+        )
+        pages = len(book.docs)
+        rows.append(
+            f"<li>{html.escape(book.title)} ({pages} page{'s' if pages != 1 else ''}): "
+            f'<a href="{pdf}">PDF</a>, <a href="{epub}">ePub</a></li>'
+        )
+    body = (
+        "<h1>Books</h1>\n<p>The wiki as books to read offline: one for each top-level "
+        "category, and one of the Main Page and the special pages.</p>\n"
+        '<ul class="wiki-books">\n' + "\n".join(rows) + "\n</ul>\n"
+    )
+    return [(BOOKS_PAGE, {"title": "Books", "body": body}, "page.html")]
 
 
 def _label_target(env: Any, target: str) -> tuple[str, str] | None:
@@ -768,11 +808,11 @@ class WikiEpub3Builder(Epub3Builder):
             "refuri": html.escape(quote(book.start) + self.out_suffix),
             "text": html.escape(self.env.titles[book.start].astext()),
         }
-        pre = [
+        pre: list[dict[str, Any]] = [
             {"level": 1, "refuri": html.escape(name), "text": html.escape(text)}
             for name, text in self.config.epub_pre_files
         ]
-        mine.update(node["refuri"] for node in pre)
+        mine.update(str(node["refuri"]) for node in pre)
         keep = lambda uri: uri.split("#", 1)[0] in mine  # noqa: E731
         return book_contents([*pre, first, *refnodes], keep)
 
@@ -1098,6 +1138,13 @@ def setup(app: Sphinx) -> dict:
         types=frozenset({int}),
         description='with wiki_books_split = "auto": the most documents of one book',
     )
+    app.add_config_value(
+        "wiki_books_url",
+        "_books/",
+        "html",
+        types=frozenset({str}),
+        description="where the books of a split export are on the web site (books.html)",
+    )
     app.connect("config-inited", check_split, priority=400)
     app.add_builder(WikiEpub3Builder, override=True)
     app.add_builder(WikiLaTeXBuilder, override=True)
@@ -1108,4 +1155,5 @@ def setup(app: Sphinx) -> dict:
     app.connect("builder-inited", add_epub_assets, priority=400)
     app.connect("builder-inited", restore_version, priority=600)
     app.connect("html-collect-pages", title_page)
+    app.connect("html-collect-pages", books_page)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
