@@ -111,10 +111,13 @@ def _links_to(node: addnodes.pending_xref, docnames: set[str], labels: set[str])
     return target in labels or target.split("--", 1)[0] in labels
 
 
-def leave_out_browser_only(document: nodes.document, docnames: Iterable[str]) -> None:
-    """Drop the browser-only documents, links to them and ``wiki-browser-only`` elements."""
+def leave_out_browser_only(
+    document: nodes.document, docnames: Iterable[str], labels: Iterable[str] | None = None
+) -> None:
+    """Drop the browser-only documents, links to them and ``wiki-browser-only`` elements
+    (``labels``: the documents' labels, where the caller has them already)."""
     docnames = set(docnames)
-    labels = {t.label(docname) for docname in docnames}
+    labels = set(labels) if labels is not None else {t.label(d) for d in docnames}
     for toctree in document.findall(addnodes.toctree):
         toctree["entries"] = [(title, d) for title, d in toctree["entries"] if d not in docnames]
         toctree["includefiles"] = [d for d in toctree["includefiles"] if d not in docnames]
@@ -140,7 +143,22 @@ class LeaveOutBrowserOnly(SphinxPostTransform):
         return is_export(self.env._builder_cls)
 
     def run(self, **kwargs: Any) -> None:
-        leave_out_browser_only(self.document, browser_only_docs(self.env.srcdir, self.config))
+        docnames, labels = _browser_only_of(self.app.builder)
+        leave_out_browser_only(self.document, docnames, labels)
+
+
+#: The browser-only documents and their labels, by builder: the site data is read once a
+#: build, not once a document (at 2,500 pages, 1 MB of JSON for each of them).
+_BROWSER_ONLY: weakref.WeakKeyDictionary[Any, tuple[frozenset[str], frozenset[str]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _browser_only_of(builder: Any) -> tuple[frozenset[str], frozenset[str]]:
+    if builder not in _BROWSER_ONLY:
+        docnames = frozenset(browser_only_docs(builder.env.srcdir, builder.config))
+        _BROWSER_ONLY[builder] = docnames, frozenset(t.label(d) for d in docnames)
+    return _BROWSER_ONLY[builder]
 
 
 def browser_only_docs(srcdir: str | os.PathLike[str], config: Config) -> list[str]:
@@ -184,6 +202,7 @@ class Books:
     home: Mapping[str, str]  # document -> the start of the book it is printed in
     site: str = ""  # the web site's address, ending in "/" ("": none)
     suffix: str = ".html"  # the web site's page suffix
+    titles: Mapping[str, str] = dataclasses.field(default_factory=dict)  # of the documents
 
     @property
     def split(self) -> bool:
@@ -278,11 +297,12 @@ def books_of(builder: Any) -> Books:
     env, config = builder.env, builder.config
     latex_name = Path(config.latex_documents[0][1]).stem if config.latex_documents else ""
     name = config.epub_basename if builder.name == "epub" else latex_name or config.project
+    titles = {d: title.astext() for d, title in env.titles.items()}
     planned = plan_books(
         root_doc=config.root_doc,
         includes=env.toctree_includes,
-        titles={d: title.astext() for d, title in env.titles.items()},
-        left_out=browser_only_docs(env.srcdir, config),
+        titles=titles,
+        left_out=_browser_only_of(builder)[0],
         split=config.wiki_books_split,
         threshold=config.wiki_books_split_pages,
         name=name,
@@ -290,7 +310,7 @@ def books_of(builder: Any) -> Books:
     )
     home = {doc: book.start for book in planned for doc in book.docs}
     suffix = config.html_link_suffix or config.html_file_suffix or ".html"
-    books = Books(planned, home, _site_address(config), suffix)
+    books = Books(planned, home, _site_address(config), suffix, titles)
     _BOOKS[builder] = books
     return books
 
@@ -413,7 +433,7 @@ class LinkOtherBooks(SphinxPostTransform):
             docname=docname,
             books=books,
             target=lambda node: xref_target(self.env, node),
-            titles={d: title.astext() for d, title in self.env.titles.items()},
+            titles=books.titles,
         )
 
 
@@ -721,12 +741,11 @@ class LatexBook(SphinxPostTransform):
             s["docname"] for s in self.document.findall(addnodes.start_of_file)
         }
         toctrees = {d: list(env.get_doctree(d).findall(addnodes.toctree)) for d in docnames}
-        titles = {d: title.astext() for d, title in env.titles.items()}
         book_structure(
             self.document,
             root_doc=root_doc,
             toctrees=toctrees,
-            titles=titles,
+            titles=books.titles,
             appendix_docs=set(t.SPECIAL_PAGES.values()),
             books=books,
         )
