@@ -168,6 +168,27 @@ def test_the_cycle_collector_runs_seldom_while_a_wiki_converts(monkeypatch):
         gc.set_threshold(*outer)
 
 
+def test_overlapping_conversions_put_the_cycle_collector_back_as_it_was():
+    # two conversions in threads, the first to start ending first: the old save and
+    # restore of each left the seldom thresholds set for whatever ran next
+    import gc
+
+    from mw2sphinx import convert
+
+    outer = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)
+    try:
+        first, second = convert._rare_collections(), convert._rare_collections()
+        first.__enter__()
+        second.__enter__()
+        first.__exit__(None, None, None)
+        assert gc.get_threshold()[0] >= 100 * 700  # the second still converting
+        second.__exit__(None, None, None)
+        assert gc.get_threshold() == (700, 10, 10)
+    finally:
+        gc.set_threshold(*outer)
+
+
 def test_a_link_target_parsed_again_is_kept_and_only_the_last_ones_are(monkeypatch):
     from mw2sphinx import titles as t
     from mw2sphinx.model import SiteInfo

@@ -17,6 +17,7 @@ import io
 import marshal
 import re
 import tempfile
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import IO, Any
@@ -1651,19 +1652,38 @@ def convert_wiki(
         return _convert_wiki(wiki, namespaces, progress, cache, fetch_files, expanded)
 
 
-@contextlib.contextmanager
-def _rare_collections() -> Iterator[None]:
+class _RareCollections:
     """Python's cycle collector run seldom while a wiki converts: the conversion makes
     millions of small objects that live until its end (what every page keeps for the
     writing) and few cycles, and the collector, run every 700 new objects, went through
     them again and again (a tenth of the conversion's CPU at 1,250 pages, more with more
-    pages)."""
-    before = gc.get_threshold()
-    gc.set_threshold(100_000, 50, 1000)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
+    pages). Re-entrant and safe across threads: the thresholds are the process's, so the
+    first conversion to start saves them and the last to end puts them back (two
+    conversions overlapping in threads, each saving and restoring its own, left the
+    seldom thresholds set for good)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._saved: tuple[int, ...] = ()
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            if not self._depth:
+                self._saved = gc.get_threshold()
+                gc.set_threshold(100_000, 50, 1000)
+            self._depth += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._depth -= 1
+                if not self._depth:
+                    gc.set_threshold(*self._saved)
+
+
+_rare_collections = _RareCollections()
 
 
 def _convert_wiki(
