@@ -150,6 +150,8 @@ def expanded(text: str, *, wiki: Wiki = WIKI, title: str = "Parser test") -> str
             "{{ {{Pipe}} }} {{[[x]]|{{Foo}}}}",
             "&#123;&#123; Main Page|Something else &#125;&#125; &#123;&#123;[[x]]|FOO&#125;&#125;",
         ),
+        # no pages are in a category whose name is no title (r33546)
+        ("{{PAGESINCATEGORY:<bogus>}} {{PAGESINCAT:[[x]]}}", "0 0"),
         # literal blocks are out of the preprocessor's way, as MediaWiki's strip markers
         ("{{lc:X<nowiki/>Y}} {{urlencode:x<nowiki>?</nowiki>y}}", "x<nowiki/>y xy"),
         (

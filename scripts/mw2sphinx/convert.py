@@ -549,6 +549,38 @@ def html_tag_ends(text: str) -> str:
     return "".join(out)
 
 
+#: Block tags whose end tag, with none of them open, pandoc reads as the end of a block.
+_STRAY_END_CANDIDATES = ("div", "center", "blockquote")
+_BLOCK_TAG = re.compile(rf"<(/?){alternatives(_STRAY_END_CANDIDATES)}\b[^<>]*?(/?)>", re.IGNORECASE)
+
+
+def stray_end_tags(text: str) -> str:
+    """An end tag of a block none of whose kind is open is dropped, as an HTML parser drops
+    it (``*a</div>b`` is the item ``ab``, T368721): pandoc ends the block there and puts
+    what follows in a paragraph of its own."""
+    if "</" not in text:
+        return text
+    out, last = [], 0
+    open_tags: dict[str, int] = {}
+
+    def kept(match: re.Match[str]) -> str:
+        end, name, empty = match.group(1), match.group(2).lower(), match.group(3)
+        if not end:
+            open_tags[name] = open_tags.get(name, 0) + (not empty)
+            return match.group(0)
+        if open_tags.get(name, 0):
+            open_tags[name] -= 1
+            return match.group(0)
+        return ""
+
+    for skip in _VERBATIM_OR_COMMENT.finditer(text):
+        out.append(_BLOCK_TAG.sub(kept, text[last : skip.start()]))
+        out.append(skip.group(0))
+        last = skip.end()
+    out.append(_BLOCK_TAG.sub(kept, text[last:]))
+    return "".join(out)
+
+
 def rewrite_tags(text: str) -> str:
     """Rewrite the extension tags pandoc does not read as the wikitext they mean."""
     text = _STYLE_TAGS.sub("", text)
@@ -761,7 +793,9 @@ def prepare_page(
     ``magic_links``: those the wiki makes (``SiteInfo.magic_links``)."""
     # MediaWiki strips NUL characters (and the quotes pass uses them as its own markers)
     text_links = mark_internal_links(
-        html_tag_ends(wikitext_pres(invalid_char_references(text.replace("\x00", "")))),
+        stray_end_tags(
+            html_tag_ends(wikitext_pres(invalid_char_references(text.replace("\x00", ""))))
+        ),
         namespaces=namespaces,
     )
     balanced, unbalanced_lines = do_quotes(text_links)

@@ -19,7 +19,16 @@ from mwparserfromhell.nodes.extras import Parameter
 from . import mwdata, parser_functions, preprocess
 from .model import Page, Wiki
 from .report import Kind, WikiWarning, line_of
-from .titles import CANONICAL_SPECIAL, MEDIAWIKI, SPECIAL, TEMPLATE, Namespaces, Title, url_title
+from .titles import (
+    CANONICAL_SPECIAL,
+    CATEGORY,
+    MEDIAWIKI,
+    SPECIAL,
+    TEMPLATE,
+    Namespaces,
+    Title,
+    url_title,
+)
 from .vocabulary import PLACEHOLDER, UNEXPANDED_TAGS, alternatives, safe_url
 
 if TYPE_CHECKING:
@@ -411,6 +420,9 @@ def _expand_template(node: Template, ctx: _Context, params, depth: int) -> str:
         if rest.strip().lstrip("-").isdigit():
             number = int(rest.strip())
         return ctx.namespaces.names.get(number, "") if number is not None else ""
+    counted = word.upper() in {"PAGESINCATEGORY", "PAGESINCAT"} and colon
+    if counted and ctx.namespaces.title(rest.strip(), default_namespace=CATEGORY) is None:
+        return "0"  # MediaWiki counts no pages in a category whose name is no title
     if word.lower() in URL_FUNCTIONS and colon:
         query = "&".join(_expand(str(p), ctx, params, depth).strip() for p in node.params)
         return _page_url(ctx, word.lower(), rest, query)
