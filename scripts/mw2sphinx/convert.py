@@ -581,6 +581,36 @@ def stray_end_tags(text: str) -> str:
     return "".join(out)
 
 
+_NOWIKI_OPEN_OR_COMMENT = re.compile(
+    r"<!--.*?(?:-->|\Z)|<nowiki\b([^>]*)>"
+    r"|<(pre|math|syntaxhighlight|source)\b[^>]*?(?<!/)>.*?</\2\s*>",  # their text is text
+    re.IGNORECASE | re.DOTALL,
+)
+_NOWIKI_CLOSE = re.compile(r"</nowiki\s*>", re.IGNORECASE)
+
+
+def unclosed_nowikis(text: str) -> str:
+    """A ``<nowiki>`` that neither closes itself (``/>``) nor is closed is text, as
+    MediaWiki's preprocessor leaves it (``a<nowiki / >b``, ``a<nowiki>b`` show the tag
+    as typed); pandoc reads some of them as empty tags, others as raw HTML it drops."""
+    if "nowiki" not in text.lower():
+        return text
+    out, last, at = [], 0, 0
+    while match := _NOWIKI_OPEN_OR_COMMENT.search(text, at):
+        at = match.end()
+        if match.group(1) is None or match.group(1).endswith("/"):
+            continue  # a comment, a verbatim block, or a nowiki closing itself
+        close = _NOWIKI_CLOSE.search(text, at)
+        if close is not None:
+            at = close.end()
+            continue
+        out.append(text[last : match.start()])
+        out.append(_html_escape(match.group(0)))
+        last = at
+    out.append(text[last:])
+    return "".join(out)
+
+
 def rewrite_tags(text: str) -> str:
     """Rewrite the extension tags pandoc does not read as the wikitext they mean."""
     text = _STYLE_TAGS.sub("", text)
@@ -794,7 +824,9 @@ def prepare_page(
     # MediaWiki strips NUL characters (and the quotes pass uses them as its own markers)
     text_links = mark_internal_links(
         stray_end_tags(
-            html_tag_ends(wikitext_pres(invalid_char_references(text.replace("\x00", ""))))
+            html_tag_ends(
+                unclosed_nowikis(wikitext_pres(invalid_char_references(text.replace("\x00", ""))))
+            )
         ),
         namespaces=namespaces,
     )
