@@ -1129,8 +1129,10 @@ class _Context(PageContext):
         return pieces
 
     def _figure(self, number: int) -> Image | None:
+        """An image MediaWiki shows as a ``<figure>``, a block: a thumbnail, a framed
+        file, or one with a horizontal alignment (Linker::makeImageLink)."""
         image = self.image(number)
-        return image if image is not None and image.use.is_figure else None
+        return image if image is not None and (image.use.is_figure or image.use.align) else None
 
     def image(self, number: int) -> Image | None:
         if number >= len(self.prepared.images):

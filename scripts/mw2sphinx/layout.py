@@ -26,7 +26,7 @@ from mwparserfromhell.nodes import Tag, Text
 from mwparserfromhell.wikicode import Wikicode
 
 from . import titles as t
-from .files import FileUse
+from .files import FileUse, link_option
 from .vocabulary import (
     BOX_MARKER,
     GALLERY_CAPTION_CLOSE,
@@ -93,10 +93,13 @@ def _size(value: str | None, default: int) -> int:
     return int(match.group(1)) if match and int(match.group(1)) > 0 else default
 
 
-def gallery_file(title: str, options: list[str]) -> FileUse:
+def gallery_file(
+    title: str, options: list[str], *, is_title: Callable[[str], bool] = lambda _: True
+) -> FileUse:
     """A gallery line's file use: ``alt=``, ``link=`` and the handler's options are read,
     the last option nobody claims is the caption (its size, format and alignment are not
-    options in a gallery: "300px" is a caption there)."""
+    options in a gallery: "300px" is a caption there). ``link=`` is read as a file link's
+    (:func:`files.link_option`); ``is_title`` tells a valid title."""
     values: dict = {}
     caption = ""
     is_image = FileUse(title).is_image
@@ -106,7 +109,8 @@ def gallery_file(title: str, options: list[str]) -> FileUse:
         if equals and key == "alt":
             values["alt"] = " ".join(mwparserfromhell.parse(value).strip_code().split())
         elif equals and key == "link":
-            values["link"] = value.strip()
+            if (target := link_option(value, is_title)) is not None:
+                values["link"] = target
         elif not (equals and key in _HANDLER_OPTIONS and not is_image):
             caption = raw
     return FileUse(title, format="gallery", caption=caption.strip(), **values)
@@ -162,7 +166,11 @@ def extract_galleries(
                 continue
             from .convert import split_options  # the same option syntax as [[File:…]]
 
-            use = gallery_file(parsed.full, split_options(quotes(rest)) if rest else [])
+            use = gallery_file(
+                parsed.full,
+                split_options(quotes(rest)) if rest else [],
+                is_title=lambda text: namespaces.parse(text) is not None,
+            )
             use = dataclasses.replace(use, width=None if packed else widths, height=heights)
             images.append(use)
             numbers.append(len(images) - 1)

@@ -855,28 +855,40 @@ class MystWriter:
         size = f"{{width={image.width}px}}" if image.width else ""
         picture = f"![{text}](/{image.path}){size}"
         if image.link:
-            if safe_url(image.link):
-                target = url_destination(image.link)
-            elif image.link.startswith("/"):  # a file
-                target = image.link
-            else:  # a Sphinx label
-                target = f"#{image.link}"
-            return f"[{picture}]({target})"
+            return f"[{picture}]({self._image_target(image.link)})"
+        if image.red_link:
+            return f"[{picture}]{{.wiki-redlink}}"
         return picture
 
+    @staticmethod
+    def _image_target(link: str) -> str:
+        """Where an image's ``link=`` leads: a URL, a file (``/media/…``) or ``#label``
+        (also as a figure's ``:target:``: the Sphinx extension resolves it as a link's)."""
+        if safe_url(link):
+            return url_destination(link)
+        return link if link.startswith("/") else f"#{link}"
+
     def figure(self, image: Image) -> str:
+        """A thumbnail or a framed file (its caption below it), or an aligned one (its
+        caption only its alt text): a block of its own, as MediaWiki's ``<figure>``."""
         use = image.use
         if image.path is None or image.unshown or not use.is_image:
             return self.inline_image(image)
-        self.nesting += 1
-        caption = self.blocks(image.caption).strip()
-        self.nesting -= 1
+        if image.red_link:  # a link to a missing page: the image in a red link, on its own
+            return self.inline_image(image)
+        caption = ""
+        if use.is_figure:
+            self.nesting += 1
+            caption = self.blocks(image.caption).strip()
+            self.nesting -= 1
         if caption and image.caption[0]["t"] not in {"Para", "Plain"}:
             # docutils takes a figure's first block for its caption, and wants a paragraph:
             # a caption that starts with a table or a list is all legend, under an empty one
             caption = "&nbsp;\n\n" + caption
         options = []
         alt = self.alt_text(use.alt or plain_text(_alt_inlines(image.caption)))
+        if not use.is_figure and use.alt is None:
+            alt = alt or use.title  # as an inline image's
         if alt:
             options.append(f":alt: {option_value(alt)}")
         if image.width:
@@ -885,8 +897,9 @@ class MystWriter:
             options.append(f":align: {use.align}")
         elif use.format == "thumb":
             options.append(":align: right")  # MediaWiki floats thumbnails right
-        if image.link and safe_url(image.link):
-            options.append(f":target: {url_destination(image.link)}")
+        if image.link and not image.link.startswith("/"):  # (a file's link: Sphinx's own)
+            target = self._image_target(image.link)
+            options.append(f":target: {option_value(target) if target[:1] == '#' else target}")
         body = "\n".join(options) + ("\n\n" + caption if caption else "")
         fence = code_fence(body)
         return f"{fence}{{figure}} /{image.path}\n{body}\n{fence}"

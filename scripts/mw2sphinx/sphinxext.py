@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from docutils import nodes
+from docutils.transforms import Transform
 from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.builders import Builder
@@ -304,6 +305,37 @@ class MarkRedLinks(SphinxPostTransform):
             if "wiki-redlink" in node["classes"] and not isinstance(node, redlink):
                 new = redlink(node.rawsource, "", *node.children, **node.attributes)
                 node.replace_self(new)
+
+
+class LinkedFigures(Transform):
+    """A figure's or an image's ``:target: #label`` (a ``link=`` to a page) becomes a link
+    to that label, as MyST resolves ``[…](#label)``: before MyST's ResolveAnchorIds."""
+
+    default_priority = 870
+
+    def apply(self, **kwargs: Any) -> None:
+        for node in self.document.findall(nodes.reference):
+            if node.get("refuri", "").startswith("#") and any(
+                isinstance(child, nodes.image) for child in node.children
+            ):
+                node["id_link"] = True
+
+
+class UnwrapLinkedFigures(SphinxPostTransform):
+    """The link MyST resolved for a figure (:class:`LinkedFigures`) holds the image in an
+    inline; HTML writers want a link outside a paragraph to hold just the image."""
+
+    default_priority = 20  # after the references are resolved
+
+    def run(self, **kwargs: Any) -> None:
+        for node in list(self.document.findall(nodes.reference)):
+            if isinstance(node.parent, nodes.TextElement) or len(node.children) != 1:
+                continue
+            inner = node.children[0]
+            if isinstance(inner, nodes.inline) and [type(c) for c in inner.children] == [
+                nodes.image
+            ]:
+                inner.replace_self(inner.children[0])
 
 
 def visit_redlink(self, node: redlink) -> None:
@@ -665,6 +697,8 @@ def setup(app: Sphinx) -> dict:
     sphinxpatches.setup(app)
     app.add_node(redlink, html=(visit_redlink, depart_redlink))
     app.add_post_transform(MarkRedLinks)
+    app.add_transform(LinkedFigures)
+    app.add_post_transform(UnwrapLinkedFigures)
     app.add_css_file("wiki.css")
     app.connect("config-inited", configure)
     app.connect("builder-inited", add_assets)
