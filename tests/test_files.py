@@ -37,3 +37,17 @@ def test_options_are_case_sensitive_and_the_first_format_wins() -> None:
     )
     use = parse_options("File:X.png", ["link=<", "border"], is_title=is_title)
     assert (use.link, use.caption, use.format) == (None, "link=<", "border")
+
+
+def test_a_pipe_in_an_extension_tag_or_a_comment_splits_no_option() -> None:
+    from mw2sphinx.convert import split_options
+
+    assert split_options('thumb|Test <nowiki bogus="a|b"/> 1') == [
+        "thumb",
+        'Test <nowiki bogus="a|b"/> 1',
+    ]
+    assert split_options("a<!-- b|c -->|<nowiki>d|e</nowiki>|[[f|g]]") == [
+        "a<!-- b|c -->",
+        "<nowiki>d|e</nowiki>",
+        "[[f|g]]",
+    ]

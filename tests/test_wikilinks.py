@@ -58,6 +58,9 @@ def links(text: str) -> str:
         ("[[File:A.png|a [[Foo]] b]]c", "[[File:A.png|a [[Foo]] b]]c"),
         ("[[File:A.png|a [[Foo|x]] [[Bar]] b]]", "[[File:A.png|a [[Foo|x]] [[Bar]] b]]"),
         ("[[File:A.png|a [[Foo]] b", "&#91;[File:A.png|a [[Foo]] b"),
+        # ... their target decoded
+        ("[[File:7%25 x.gif|[[7%25 x]]]]", "[[File:7% x.gif|[[7% x|7% x]]]]"),
+        ("[[File:7%25 x.gif]]", "[[File:7% x.gif]]"),
         ("[[Category:X|[sort]]]", "[[Category:X|[sort]]]"),
         ("[[es:Foo]] [[mul:Bar]]", "[[es:Foo]] [[mul:Bar]]"),
         # ... unless a local prefix or a colon makes them links

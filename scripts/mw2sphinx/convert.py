@@ -901,15 +901,24 @@ def _in_tables(code: Wikicode) -> set[int]:
 # first, and what is left of its "|" is a tag the caption's text leaves out.
 _CELL_LINE = re.compile(r"\n[ \t]*[|!](?![-}+])")
 
-# a table in a caption starts and ends at a line's start
-_OPTION_TOKEN = re.compile(r"\[\[|\]\]|\{\{|\}\}|(?:^|\n)[ \t]*(?:\{\||\|\})|\|")
+# a table in a caption starts and ends at a line's start; an extension tag or a comment
+# is a strip marker by then (a "|" in it splits nothing)
+_OPTION_TOKEN = re.compile(
+    r"(?P<opaque><!--.*?(?:-->|\Z)"
+    rf"|<(?P<tag>{'|'.join(sorted(_EXTENSION_TAGS))})\b[^>]*?(?:/>|>.*?</(?P=tag)\s*>))"
+    r"|\[\[|\]\]|\{\{|\}\}|(?:^|\n)[ \t]*(?:\{\||\|\})|\|",
+    re.IGNORECASE | re.DOTALL,
+)
 
 
 def split_options(text: str) -> list[str]:
-    """Split at the ``|`` that are not inside a nested link, template or table."""
+    """Split at the ``|`` that are not inside a nested link, template, table, extension
+    tag or comment."""
     options, depth, start = [], 0, 0
     for match in _OPTION_TOKEN.finditer(text):
         token = match.group(0).strip()
+        if match.group("opaque"):
+            continue
         if token in {"[[", "{{", "{|"}:
             depth += 1
         elif token in {"]]", "}}", "|}"}:
@@ -1147,10 +1156,20 @@ class _Context(PageContext):
         if followed != use.title:
             use = dataclasses.replace(use, title=followed)
         path = self.index.media.get(use.title)
+        description = None
         if path is None:
             why = self.index.file_problems.get(use.title, "is not in the source")
             self.warn(Kind.FILE, f"file {use.title!r} {why}", use.title.split(":")[-1])
             self.red_links.add(use.title)
+            # MediaWiki links a missing file whose description page is a redirect to that
+            # page (Linker::makeBrokenImageLinkObj), not to its upload form: here to where
+            # the redirect leads ("": to no page the site has)
+            page = self.index.namespaces.parse(use.title)
+            if page is not None and page.full in self.index.redirects:
+                full, description = self.index.locate(page)
+                if description:
+                    self.links.add(full)
+                description = description or ""
         link = safe_url(use.link) if use.link else None
         red_link = None
         if use.link and link is None:
@@ -1167,7 +1186,10 @@ class _Context(PageContext):
         bad = path is not None and self.index.is_bad_image(use.title, self.title.full)
         if path is not None and use.manual_thumb is not None and not bad:
             shown, width, thumbnail_error, bad = self._manual_thumb(use)
-        return Image(use, caption, shown, link, width, red_link, bad, thumbnail_error, file=path)
+        return Image(
+            use, caption, shown, link, width, red_link, bad, thumbnail_error, file=path,
+            description=description, shown_title=quote_line(use.title)[0],
+        )  # fmt: skip
 
     def _manual_thumb(self, use: FileUse) -> tuple[str | None, int | None, bool, bool]:
         """Where the thumbnail=… file is and how wide it is shown (as it is); whether it

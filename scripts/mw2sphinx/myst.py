@@ -187,6 +187,12 @@ class Image:
     #: a manual thumbnail (``thumbnail=…``) that is not a file the source has
     thumbnail_error: bool = False
     file: str | None = None  # the file's own place (``path`` may be its manual thumbnail)
+    #: a missing file whose description page is a redirect: the label of the page it leads
+    #: to ("": the site has none); None for any other
+    description: str | None = None
+    #: the file's title as MediaWiki shows it in a missing file's place: its bold and italics
+    #: read (as ``<b>`` and ``<i>``), for Parser::doQuotes reads them after the links
+    shown_title: str | None = None
 
     @property
     def unshown(self) -> bool:
@@ -829,19 +835,26 @@ class MystWriter:
         a link in its place (red for a missing file, to the file for the others)."""
         use = image.use
         caption = self.inlines(_caption_text(image.caption)).replace("\\\n", " ").strip()
-        # MediaWiki's broken-file link reads the alt text, or (inline) the caption, or the
-        # title; a figure shows its caption below it.
+        # MediaWiki's broken-file link reads the alt text, or (inline) the caption as text
+        # (its links as their text), or the title; a figure shows its caption below it.
         label = escape(use.alt) if use.alt else ""
         if use.alt is None and not use.is_figure:
-            label = caption
+            self.in_link = True
+            try:
+                label = self.inlines(_caption_text(image.caption)).replace("\\\n", " ").strip()
+            finally:
+                self.in_link = False
         if image.thumbnail_error:
             label = escape(THUMBNAIL_ERROR_TEXT)
-        text = label or escape(use.title)
-        link = (
-            f"[{text}](/{image.file})"
-            if image.unshown
-            else f"[{text}]{{.wiki-redlink .wiki-missing-file}}"
-        )
+        text = label or _tagged_markup(image.shown_title or use.title)
+        if image.unshown:
+            link = f"[{text}](/{image.file})"
+        elif image.description:
+            link = f"[{text}](#{image.description})"
+        elif image.description is not None:  # a page of the wiki, if none of the site
+            link = f"[{text}]{{.wiki-missing-file}}"
+        else:
+            link = f"[{text}]{{.wiki-redlink .wiki-missing-file}}"
         return link + (f" {caption}" if caption and use.is_figure else "")
 
     def inline_image(self, image: Image) -> str:
@@ -1115,6 +1128,18 @@ def _trim(inlines: Inlines) -> Inlines:
 
 
 _SPACE: Inline = {"t": "Space"}
+
+
+_BOLD_ITALIC_TAG = re.compile(r"(</?[bi]>)")
+
+
+def _tagged_markup(text: str) -> str:
+    """Text with ``<b>``/``<i>`` tags (:func:`convert.quote_line`'s) as MyST: the text
+    escaped, the tags as ``**`` and ``*``."""
+    parts = _BOLD_ITALIC_TAG.split(text)
+    return "".join(
+        ("**" if "b" in part else "*") if i % 2 else escape(part) for i, part in enumerate(parts)
+    )
 
 
 def _alt_inlines(blocks: Blocks) -> Inlines:

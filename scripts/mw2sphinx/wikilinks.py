@@ -11,7 +11,7 @@ pandoc and mwparserfromhell each find links their own way. Here every piece Medi
 leaves as text has its ``[[`` written as character references, and every link to a page
 is written in one form both read alike: ``[[target|text]]``, the target decoded, the
 brackets in its text as references. Links that show a file, categories and interlanguage
-links are left as they are written, for the stages that read them.
+links are left as they are written (their target decoded), for the stages that read them.
 """
 
 from __future__ import annotations
@@ -125,10 +125,10 @@ class _Links:
                 if closed is None:  # no end: as text, the links in it read
                     out.append(_as_text(f"{written}|{self.read(caption)}"))
                 else:
-                    out.append(f"[[{target}|{self.read(caption)}]]{closed}")
+                    out.append(f"[[{decoded}|{self.read(caption)}]]{closed}")
                 continue
             if self.left_as_written(title, forced):
-                out.append(f"[[{target}{'' if label is None else '|' + label}]]{trail}")
+                out.append(f"[[{decoded}{'' if label is None else '|' + label}]]{trail}")
             elif label is None and decoded == target:
                 out.append(f"[[{target}]]{trail}")
             else:  # the text shown is the target as typed, decoded, without its ":"
