@@ -449,3 +449,22 @@ def test_the_sitemap_collects_pages_without_a_process_round_trip(small, tmp_path
         text = sitemap.read_text("utf-8")
         assert f"<loc>{base_url}pages/Fruit.html</loc>" in text
         assert f"<loc>{base_url}categories/Food.html</loc>" in text
+
+
+def test_ruby_text_is_ruby_on_the_site_and_in_parentheses_in_the_pdf(tmp_path):
+    site = SiteInfo(name="Ruby Wiki", article_url=ARTICLE_URL)
+    text = (
+        "<ruby>日<rt>に</rt></ruby> and "
+        "<ruby>東<rb>京</rb><rp>(</rp><rt>とうきょう</rt><rp>)</rp></ruby>"
+    )
+    src = write_wiki(Wiki(site=site, pages={"Ruby": Page("Ruby", 0, text)}), tmp_path / "src")
+    warnings, _, html = build(src, tmp_path / "html")
+    assert warnings == ""
+    ruby = soup(html, "pages/Ruby.html").select("article ruby")
+    assert [r.rt.get_text() for r in ruby] == ["に", "とうきょう"]
+    assert [rp.get_text() for rp in ruby[1].select("rp")] == ["(", ")"]
+    warnings, _, latex = build(src, tmp_path / "latex", builder="latex")
+    tex = next(latex.glob("*.tex")).read_text("utf-8")
+    shown = re.sub(r"\\DUrole\{wiki-r[a-z]+\}\{|\}", "", tex)
+    assert "日(に)" in shown  # parentheses added
+    assert "東京(とうきょう)" in shown  # its own, not twice

@@ -534,19 +534,42 @@ def _tag_end(match: re.Match[str]) -> str:
     return match.group(0)
 
 
+def _outside_verbatim(text: str, rewrite: Callable[[str], str]) -> str:
+    """``rewrite`` applied to the parts of ``text`` outside comments and verbatim tags."""
+    out, last = [], 0
+    for skip in _VERBATIM_OR_COMMENT.finditer(text):
+        out.append(rewrite(text[last : skip.start()]))
+        out.append(skip.group(0))
+        last = skip.end()
+    out.append(rewrite(text[last:]))
+    return "".join(out)
+
+
 def html_tag_ends(text: str) -> str:
     """An HTML tag ends at its first ``>``, also inside a quoted attribute value, as
     MediaWiki's Sanitizer reads it (``<sup class="a > b">x</sup>`` is a ``<sup>`` of
     ``class="a"`` and the text ``b">x``): the value's quote closed there."""
     if "<" not in text:
         return text
-    out, last = [], 0
-    for skip in _VERBATIM_OR_COMMENT.finditer(text):
-        out.append(_HTML_TAG_START.sub(_tag_end, text[last : skip.start()]))
-        out.append(skip.group(0))
-        last = skip.end()
-    out.append(_HTML_TAG_START.sub(_tag_end, text[last:]))
-    return "".join(out)
+    return _outside_verbatim(text, lambda part: _HTML_TAG_START.sub(_tag_end, part))
+
+
+#: Inline tags MediaWiki allows that pandoc reads as blocks, ending the paragraph there:
+#: written as spans that name them (myst.py pairs them by that name).
+_BLOCK_READ_INLINES = re.compile(r"<(/?)(rp|time)\b([^<>]*)>", re.IGNORECASE)
+
+
+def _inline_span(match: re.Match[str]) -> str:
+    if match.group(1):
+        return "</span>"
+    return f'<span data-mw-tag="{match.group(2).lower()}"{match.group(3)}>'
+
+
+def inline_tags(text: str) -> str:
+    """``<rp>`` and ``<time>`` as spans, so that pandoc keeps them in their paragraph."""
+    if "<" not in text:
+        return text
+    return _outside_verbatim(text, lambda part: _BLOCK_READ_INLINES.sub(_inline_span, part))
 
 
 #: Block tags whose end tag, with none of them open, pandoc reads as the end of a block.
@@ -560,7 +583,6 @@ def stray_end_tags(text: str) -> str:
     what follows in a paragraph of its own."""
     if "</" not in text:
         return text
-    out, last = [], 0
     open_tags: dict[str, int] = {}
 
     def kept(match: re.Match[str]) -> str:
@@ -573,12 +595,7 @@ def stray_end_tags(text: str) -> str:
             return match.group(0)
         return ""
 
-    for skip in _VERBATIM_OR_COMMENT.finditer(text):
-        out.append(_BLOCK_TAG.sub(kept, text[last : skip.start()]))
-        out.append(skip.group(0))
-        last = skip.end()
-    out.append(_BLOCK_TAG.sub(kept, text[last:]))
-    return "".join(out)
+    return _outside_verbatim(text, lambda part: _BLOCK_TAG.sub(kept, part))
 
 
 _NOWIKI_OPEN_OR_COMMENT = re.compile(
@@ -615,7 +632,7 @@ def rewrite_tags(text: str) -> str:
     """Rewrite the extension tags pandoc does not read as the wikitext they mean."""
     text = _STYLE_TAGS.sub("", text)
     text = _LANGCONVERT.sub(lambda m: m.group(1) or "", text)
-    text = _POEM.sub(_poem, text)
+    text = _POEM.sub(_poem, inline_tags(text))
     text = _INLINE_HIGHLIGHT.sub(lambda m: "<code>" + _html_escape(m.group(4)) + "</code>", text)
     text = _BLOCK_MATH.sub(lambda m: "\n:<math>" + m.group(1) + "</math>\n", text)
     return _PRE.sub(_pre, text)

@@ -265,6 +265,8 @@ class PageContext:
 SPAN_CLASSES = {
     "u": "wiki-u", "ins": "wiki-u", "s": "wiki-s", "strike": "wiki-s", "del": "wiki-s",
     "small": "wiki-small", "big": "wiki-big", "mark": "wiki-mark",
+    # ruby text: the extension writes them as their HTML tags (sphinxext.RubyText)
+    "ruby": "wiki-ruby", "rb": "wiki-rb", "rt": "wiki-rt", "rp": "wiki-rp", "rtc": "wiki-rtc",
 }  # fmt: skip
 #: Every tag MediaWiki allows, to its class: a raw one pandoc leaves is not shown as text.
 SPAN_TAGS = {tag: SPAN_CLASSES.get(tag, "") for tag in ALLOWED_TAGS}
@@ -285,6 +287,8 @@ SEMANTIC_TAGS: dict[str, Callable[[Inlines], Inline]] = {
 HORIZONTAL_RULE = "{.wiki-hr}\n&nbsp;"
 #: A transition, until the writer knows it does not end the document.
 _TRANSITION = "\x00transition\x00"
+#: A span standing for another tag (convert.inline_tags).
+_NAMED_SPAN = re.compile(r'\sdata-mw-tag="([a-z]+)"')
 _HTML_TAG = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9]*)\b[^>]*?(/?)\s*>\Z", re.DOTALL)
 
 
@@ -701,6 +705,8 @@ class MystWriter:
 
     def span(self, nodes: Inlines, css_class: str) -> str:
         inner = self.inlines(nodes)
+        if css_class == "wiki-rp" and inner and not inner.strip():
+            return "[&#32;]{.wiki-rp}"  # a space a browser hides between ruby's parts
         if not css_class or not inner.strip():
             return inner
         return f"[{inner}]{{.{css_class}}}"
@@ -764,14 +770,16 @@ class MystWriter:
             if node["t"] == "RawInline" and node["c"][0] == "html":
                 match = _HTML_TAG.match(node["c"][1].strip())
             if match and not match.group(1) and not match.group(3):
-                name = match.group(2).lower()
-                css = SPAN_TAGS.get(name)
-                if css or name in SEMANTIC_TAGS:
+                name = tag = match.group(2).lower()
+                if named := _NAMED_SPAN.search(node["c"][1]) if name == "span" else None:
+                    tag = named.group(1)  # a tag pandoc would read as a block (convert.py)
+                css = SPAN_TAGS.get(tag)
+                if css or tag in SEMANTIC_TAGS:
                     end = _find_close(nodes, i + 1, name)
                     if end is not None:
                         inner = nodes[i + 1 : end]
-                        if name in SEMANTIC_TAGS:
-                            out.append(SEMANTIC_TAGS[name](inner))
+                        if tag in SEMANTIC_TAGS:
+                            out.append(SEMANTIC_TAGS[tag](inner))
                         else:
                             out.append({"t": "WikiSpan", "c": [css, inner]})
                         i = end + 1

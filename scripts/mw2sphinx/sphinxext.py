@@ -346,6 +346,60 @@ def depart_redlink(self, node: redlink) -> None:
     self.body.append("</span>")
 
 
+# --- ruby text -----------------------------------------------------------------------------
+
+#: The classes of ruby text's parts (myst.SPAN_CLASSES) to their HTML tags.
+RUBY_TAGS = {"wiki-ruby": "ruby", "wiki-rb": "rb", "wiki-rt": "rt", "wiki-rp": "rp",
+             "wiki-rtc": "rtc"}  # fmt: skip
+
+
+class ruby_part(nodes.inline):  # docutils names node classes in lower case
+    """A part of ruby text (``<ruby>``, ``<rt>`` …), written as its own HTML tag."""
+
+
+def _ruby_tag(node: nodes.Element) -> str | None:
+    return next((RUBY_TAGS[c] for c in node["classes"] if c in RUBY_TAGS), None)
+
+
+class RubyText(SphinxPostTransform):
+    """Ruby text: its own tags in HTML and ePub (a browser shows the ``<rt>`` above the
+    base and hides the ``<rp>``); elsewhere (the PDF) its annotation follows the base in
+    parentheses, those of its ``<rp>`` or, with none, added."""
+
+    default_priority = 400
+
+    def run(self, **kwargs: Any) -> None:
+        html = self.app.builder.format == "html"
+        for node in list(self.document.findall(nodes.inline)):
+            tag = _ruby_tag(node)
+            if tag is None or isinstance(node, ruby_part):
+                continue
+            if html:
+                new = ruby_part(node.rawsource, "", *node.children, **node.attributes)
+                new["tag"] = tag
+                node.replace_self(new)
+            elif tag == "rt" and not self._has_parentheses(node):
+                node.insert(0, nodes.Text("("))
+                node.append(nodes.Text(")"))
+
+    @staticmethod
+    def _has_parentheses(rt: nodes.Element) -> bool:
+        ruby = rt.parent
+        while ruby is not None and _ruby_tag(ruby) not in {"ruby", None}:
+            ruby = ruby.parent
+        if ruby is None or _ruby_tag(ruby) != "ruby":
+            return False
+        return any(_ruby_tag(part) == "rp" for part in ruby.findall(nodes.inline))
+
+
+def visit_ruby_part(self, node: ruby_part) -> None:
+    self.body.append(self.starttag(node, node["tag"], ""))
+
+
+def depart_ruby_part(self, node: ruby_part) -> None:
+    self.body.append(f"</{node['tag']}>")
+
+
 # --- writing the web site -----------------------------------------------------------------
 
 
@@ -699,6 +753,8 @@ def setup(app: Sphinx) -> dict:
     app.add_post_transform(MarkRedLinks)
     app.add_transform(LinkedFigures)
     app.add_post_transform(UnwrapLinkedFigures)
+    app.add_node(ruby_part, html=(visit_ruby_part, depart_ruby_part))
+    app.add_post_transform(RubyText)
     app.add_css_file("wiki.css")
     app.connect("config-inited", configure)
     app.connect("builder-inited", add_assets)
