@@ -285,6 +285,10 @@ SEMANTIC_TAGS: dict[str, Callable[[Inlines], Inline]] = {
 }
 #: A horizontal rule where docutils allows no transition: an empty paragraph the CSS draws.
 HORIZONTAL_RULE = "{.wiki-hr}\n&nbsp;"
+#: The class of a heading where docutils allows no section (in a list, a table, a quote, a
+#: footnote, a caption), its level after it: bold text, which the Sphinx extension makes
+#: a heading in HTML (sphinxext.NestedHeadings), as MediaWiki shows it.
+NESTED_HEADING = "wiki-heading-"
 #: A transition, until the writer knows it does not end the document.
 _TRANSITION = "\x00transition\x00"
 #: A span standing for another tag (convert.inline_tags).
@@ -446,8 +450,8 @@ class MystWriter:
         text = escape_line_starts(self.inlines(inlines)).replace("\\\n", " ").strip()
         label = self.ctx.heading_label(self.heading_count)
         self.heading_count += 1
-        if self.nesting:
-            return f"**{text}**" if text else ""
+        if self.nesting:  # no section here: bold text, a heading in HTML (the extension's)
+            return f"{{.{NESTED_HEADING}{min(max(level, 2), 6)}}}\n**{text}**" if text else ""
         effective = min(max(level, 2), self.last_level + 1, 6)
         self.last_level = effective
         target = f"({label})=\n" if label else ""

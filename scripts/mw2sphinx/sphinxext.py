@@ -36,6 +36,7 @@ from sphinx.util import logging
 from sphinx.util.i18n import format_date
 
 from . import __version__, sphinxpatches
+from .myst import NESTED_HEADING
 from .navigation import DEFAULT_LIMIT, Navigation, read_navigation, render
 from .sitedata import (
     SITE_DATA,
@@ -336,6 +337,28 @@ class UnwrapLinkedFigures(SphinxPostTransform):
                 nodes.image
             ]:
                 inner.replace_self(inner.children[0])
+
+
+class NestedHeadings(SphinxPostTransform):
+    """A heading where docutils allows no section (bold text with the class
+    ``wiki-heading-N``, myst.NESTED_HEADING) is a rubric of that level in HTML: an
+    ``<hN>``, as MediaWiki shows it, outside the table of contents."""
+
+    default_priority = 400
+    formats = ("html",)
+
+    def run(self, **kwargs: Any) -> None:
+        for node in list(self.document.findall(nodes.paragraph)):
+            level = next(
+                (c[len(NESTED_HEADING) :] for c in node["classes"] if c.startswith(NESTED_HEADING)),
+                "",
+            )
+            inner = [c for c in node.children if not (isinstance(c, nodes.Text) and not c.strip())]
+            if not level.isdigit() or len(inner) != 1 or not isinstance(inner[0], nodes.strong):
+                continue
+            rubric = nodes.rubric(node.rawsource, "", *inner[0].children, classes=node["classes"])
+            rubric["heading-level"] = int(level)
+            node.replace_self(rubric)
 
 
 def visit_redlink(self, node: redlink) -> None:
@@ -751,6 +774,7 @@ def setup(app: Sphinx) -> dict:
     sphinxpatches.setup(app)
     app.add_node(redlink, html=(visit_redlink, depart_redlink))
     app.add_post_transform(MarkRedLinks)
+    app.add_post_transform(NestedHeadings)
     app.add_transform(LinkedFigures)
     app.add_post_transform(UnwrapLinkedFigures)
     app.add_node(ruby_part, html=(visit_ruby_part, depart_ruby_part))
