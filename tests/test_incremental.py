@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from mw2sphinx import pandoc_ast
+from mw2sphinx import cli, fingerprint, pandoc_ast
 from mw2sphinx.cli import READ_CACHE, convert_main
 from mw2sphinx.pandoc_ast import (
     BATCH_CHARS,
@@ -256,8 +256,10 @@ def files_of(folder: Path) -> Files:
 
 
 def rewritten(before: Files, after: Files) -> set[str]:
-    """The files written again, but for the cache of what pandoc read."""
-    return {name for name, stat in after.items() if before.get(name) != stat} - {READ_CACHE}
+    """The files written again, but for the cache of what pandoc read and the digest of
+    what the conversion read."""
+    changed = {name for name, stat in after.items() if before.get(name) != stat}
+    return changed - {READ_CACHE, fingerprint.FINGERPRINT}
 
 
 def convert_and_count(source: Path, dest: Path, capsys) -> int:
@@ -271,7 +273,8 @@ def convert_and_count(source: Path, dest: Path, capsys) -> int:
 def small(tmp_path, capsys) -> tuple[Path, Path]:
     source = unpack(FIXTURES / "small-wiki.bundle", tmp_path / "wiki")
     dest = tmp_path / "src"
-    assert convert_and_count(source, dest, capsys) == len(files_of(dest)) - 1  # and the cache
+    # all but the cache and the digest
+    assert convert_and_count(source, dest, capsys) == len(files_of(dest)) - 2
     return source, dest
 
 
@@ -281,12 +284,29 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), "utf-8")
 
 
-def test_converting_again_writes_no_file(small, capsys):
+def test_converting_again_writes_no_file(small, capsys, monkeypatch):
     source, dest = small
     before = files_of(dest)
+    # the same wiki and the same converter: not converted again at all
+    monkeypatch.setattr(cli, "convert_tree", lambda *a, **k: pytest.fail("converted again"))
     assert convert_and_count(source, dest, capsys) == 0
     assert files_of(dest) == before
     assert not list(dest.glob(".wiki-staging-*"))
+
+
+def test_what_is_not_as_it_was_converts_again(small, capsys, monkeypatch):
+    source, dest = small
+    # a file of the last conversion gone: converted again, and the file is back
+    (dest / "pages" / "Fruit.md").unlink()
+    assert convert_and_count(source, dest, capsys) == 1
+    assert (dest / "pages" / "Fruit.md").is_file()
+    # another converter (its code changed): converted again, nothing differs
+    monkeypatch.setattr(fingerprint, "code_digest", lambda: "another converter")
+    before = files_of(dest)
+    assert convert_and_count(source, dest, capsys) == 0
+    assert rewritten(before, files_of(dest)) == set()
+    assert "as they were" not in capsys.readouterr().out
+    # a page's text: see test_an_edit_rewrites_the_page_and_what_shows_it
 
 
 EDITS = {

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import __version__
+from . import __version__, fingerprint
 from . import titles as t
 from .convert import FileFetcher
 from .expand import expand_page
@@ -17,7 +17,7 @@ from .model import SiteInfo, Wiki, WikiFile
 from .pandoc_ast import ReadCache, pandoc_version
 from .pipeline import convert_tree
 from .report import WikiWarning
-from .site import TreeError, write_tree
+from .site import MANIFEST, TreeError, write_tree
 from .sources import SourceError, open_source
 from .sources.client import ApiClient
 from .sources.expansion import CACHE as EXPAND_CACHE
@@ -239,6 +239,23 @@ def convert_main(
         except SourceError as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
+    digest = fingerprint.source_digest(
+        wiki,
+        options=[
+            args.expand, args.files, args.max_file_bytes,
+            fingerprint.expansions(plan.expansions) if plan else None,
+            sorted(plan.where.items()) if plan else None,
+            [str(w) for w in plan.warnings] if plan else None,
+        ],
+    )  # fmt: skip
+    if (kept := fingerprint.unchanged(Path(args.dest), digest, manifest=MANIFEST)) is not None:
+        if not args.quiet:
+            print(
+                f"{kept} files in {args.dest}: 0 written, 0 removed, "
+                f"{time.monotonic() - started:.1f} s; the wiki and the converter are as they "
+                f"were at the last conversion"
+            )
+        return 0
     cache = load_read_cache(Path(args.dest))
     fetched = Fetched({}, {})
     files, report = convert_tree(
@@ -257,6 +274,7 @@ def convert_main(
         print(f"error: {error}", file=sys.stderr)
         return 1
     save_read_cache(cache, Path(args.dest))
+    (Path(args.dest) / fingerprint.FINGERPRINT).write_text(digest + "\n", "utf-8")
     if plan is not None and plan.cache is not None:
         plan.cache.save(Path(args.dest))
     if not args.quiet:
