@@ -44,3 +44,13 @@ def test_a_gallery_shows_a_bad_image_by_its_name_except_where_the_list_allows_it
     main, allowed = str(tree["index.md"]), str(tree["pages/Allowed.md"])
     assert "{image}" not in main and "File:Example.png\n\nA caption" in main
     assert "{image} /media/Example.png" in allowed
+
+
+def test_a_gallery_links_url_runs_on_through_a_pipe() -> None:
+    """MediaWiki's legacy parser reads a gallery line's options as wiki text before it
+    splits them: a free URL there holds the "|" after it."""
+    from mw2sphinx.layout import gallery_options
+
+    assert gallery_options("link=http://a.example/x|odd") == ["link=http://a.example/x|odd"]
+    assert gallery_options("odd|link=http://a.example/") == ["odd", "link=http://a.example/"]
+    assert gallery_options("link=Page|odd") == ["link=Page", "odd"]

@@ -33,6 +33,7 @@ from .vocabulary import (
     GALLERY_CAPTION_OPEN,
     GALLERY_CAPTION_RE,
     GALLERY_MARKER,
+    URL_PROTOCOLS,
 )
 
 GALLERY_MODES = frozenset(
@@ -77,6 +78,23 @@ _GALLERY_LINE = re.compile(r"^([^|]+)(?:\|(.*))?$")
 #: The options of a file's handler that a gallery reads (a page of a document, a moment of
 #: a video); for an image only alt= and link= are options, the rest is caption.
 _HANDLER_OPTIONS = {"page", "thumbtime", "start", "end"}
+#: A gallery line's ``link=`` to a URL: MediaWiki's legacy parser reads the options as
+#: wiki text before it splits them at "|" (Parser::renderImageGallery), so a free URL
+#: there runs on through a "|", which a URL may hold.
+_LINK_URL = re.compile(
+    r"\blink\s*=\s*(?:" + "|".join(re.escape(p) for p in URL_PROTOCOLS) + r")"
+    r"[^\]\[<>\"\x00-\x20\x7F\s]*",
+    re.IGNORECASE,
+)
+_HIDDEN_PIPE = "\x7fPIPE\x7f"
+
+
+def gallery_options(text: str) -> list[str]:
+    """A gallery line's options: split at "|" as a file link's are, but not in a URL."""
+    from .convert import split_options  # the same option syntax as [[File:…]]
+
+    hidden = _LINK_URL.sub(lambda m: m.group(0).replace("|", _HIDDEN_PIPE), text)
+    return [option.replace(_HIDDEN_PIPE, "|") for option in split_options(hidden)]
 
 
 def tag_attributes(text: str) -> dict[str, str]:
@@ -164,11 +182,9 @@ def extract_galleries(
             if parsed.interwiki:
                 warn(f"gallery line {line.strip()[:60]!r} names no file; left out", line)
                 continue
-            from .convert import split_options  # the same option syntax as [[File:…]]
-
             use = gallery_file(
                 parsed.full,
-                split_options(quotes(rest)) if rest else [],
+                gallery_options(quotes(rest)) if rest else [],
                 is_title=lambda text: namespaces.parse(text) is not None,
             )
             use = dataclasses.replace(use, width=None if packed else widths, height=heights)
