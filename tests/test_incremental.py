@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from mw2sphinx import cli, fingerprint, pandoc_ast
+from mw2sphinx import cli, fingerprint, pandoc_ast, preparecache
 from mw2sphinx.cli import READ_CACHE, convert_main
 from mw2sphinx.pandoc_ast import (
     BATCH_CHARS,
@@ -256,10 +256,10 @@ def files_of(folder: Path) -> Files:
 
 
 def rewritten(before: Files, after: Files) -> set[str]:
-    """The files written again, but for the cache of what pandoc read and the digest of
-    what the conversion read."""
+    """The files written again, but for the caches (what pandoc read, what the pre-pass
+    made) and the digest of what the conversion read."""
     changed = {name for name, stat in after.items() if before.get(name) != stat}
-    return changed - {READ_CACHE, fingerprint.FINGERPRINT}
+    return changed - {READ_CACHE, preparecache.CACHE, fingerprint.FINGERPRINT}
 
 
 def convert_and_count(source: Path, dest: Path, capsys) -> int:
@@ -273,8 +273,8 @@ def convert_and_count(source: Path, dest: Path, capsys) -> int:
 def small(tmp_path, capsys) -> tuple[Path, Path]:
     source = unpack(FIXTURES / "small-wiki.bundle", tmp_path / "wiki")
     dest = tmp_path / "src"
-    # all but the cache and the digest
-    assert convert_and_count(source, dest, capsys) == len(files_of(dest)) - 2
+    # all but the caches and the digest
+    assert convert_and_count(source, dest, capsys) == len(files_of(dest)) - 3
     return source, dest
 
 
@@ -395,6 +395,31 @@ def test_sphinx_rereads_and_rewrites_only_what_changed(small, capsys, tmp_path):
     assert pages_written(before, files_of(html)) == {
         "pages/Fruit", "categories/Food", "categories/Plants",
     }  # fmt: skip
+
+
+def test_an_edit_prepares_again_only_what_it_changed_and_the_tree_is_as_a_fresh_one(
+    small, capsys, tmp_path, monkeypatch
+):
+    source, dest = small
+    from mw2sphinx import convert
+
+    prepared = []
+    prepare = convert.prepare_page
+    monkeypatch.setattr(
+        convert,
+        "prepare_page",
+        lambda text, **k: prepared.append(k["title"].full) or prepare(text, **k),
+    )
+    edit(source / "food" / "Fruit.mediawiki", "is sweet.", "is sweet and juicy.")
+    convert_and_count(source, dest, capsys)
+    # Fruit, and Food, the category page that transcludes its text
+    assert sorted(prepared) == ["Category:Food", "Fruit"]
+    fresh = tmp_path / "fresh"
+    convert_and_count(source, fresh, capsys)
+    names = sorted(files_of(dest))
+    assert names == sorted(files_of(fresh))
+    for name in names:
+        assert (dest / name).read_bytes() == (fresh / name).read_bytes(), name
 
 
 def test_two_conversions_give_the_same_files_cache_included(small, capsys, tmp_path):

@@ -16,6 +16,7 @@ from .files import media_paths
 from .model import SiteInfo, Wiki, WikiFile
 from .pandoc_ast import ReadCache, pandoc_version
 from .pipeline import convert_tree
+from .preparecache import PreparedCache
 from .report import WikiWarning
 from .site import MANIFEST, TreeError, write_tree
 from .sources import SourceError, open_source
@@ -257,6 +258,7 @@ def convert_main(
             )
         return 0
     cache = load_read_cache(Path(args.dest))
+    prepared_cache = PreparedCache.load(Path(args.dest))
     fetched = Fetched({}, {})
     files, report = convert_tree(
         wiki,
@@ -267,6 +269,7 @@ def convert_main(
         expanded=plan.expansions if plan else None,
         expanded_where=plan.where if plan else None,
         warnings=plan.warnings if plan else (),
+        prepared_cache=prepared_cache,
     )
     try:
         written, removed = write_tree(files, Path(args.dest))
@@ -274,6 +277,7 @@ def convert_main(
         print(f"error: {error}", file=sys.stderr)
         return 1
     save_read_cache(cache, Path(args.dest))
+    prepared_cache.save(Path(args.dest))
     (Path(args.dest) / fingerprint.FINGERPRINT).write_text(digest + "\n", "utf-8")
     if plan is not None and plan.cache is not None:
         plan.cache.save(Path(args.dest))

@@ -62,6 +62,7 @@ from .pandoc_ast import (
     recover,
     text_node,
 )
+from .preparecache import PreparedCache
 from .report import Kind, WikiWarning, find_line
 from .sitedata import LanguageLink
 from .sources.progress import Progress
@@ -1360,8 +1361,11 @@ def _expand_and_prepare(
     title: t.Title,
     namespaces: t.Namespaces,
     expanded: Expansion | None = None,
+    cache: tuple[PreparedCache, str] | None = None,
 ) -> tuple[Expansion, Prepared]:
-    """Expand and prepare one page; a page too large or too deep is cut or shown as text."""
+    """Expand and prepare one page; a page too large or too deep is cut or shown as text.
+    ``cache``: what earlier runs prepared, and the key of this wiki's site (see
+    :mod:`.preparecache`)."""
     cut: list[WikiWarning] = []
     if len(text.encode("utf-8")) > MAX_PAGE_BYTES:
         text = text.encode("utf-8")[:MAX_PAGE_BYTES].decode("utf-8", "ignore")
@@ -1370,13 +1374,16 @@ def _expand_and_prepare(
     if title.namespace == t.MODULE:  # Lua source: shown as code, as MediaWiki shows it
         expanded = Expansion(text=lua_source_page(text))
     expansion = expanded or expand_page(text, wiki=wiki, title=title, namespaces=namespaces)
+    source = file_page_preview(title, wiki) + expansion.text
+    key = PreparedCache.key(cache[1], title.full, source) if cache else ""
     try:
-        prepared = prepare_page(
-            file_page_preview(title, wiki) + expansion.text,
-            title=title,
-            namespaces=namespaces,
-            magic_links=wiki.site.magic_links,
-        )
+        prepared = cache[0].get(key) if cache else None
+        if prepared is None:
+            prepared = prepare_page(
+                source, title=title, namespaces=namespaces, magic_links=wiki.site.magic_links
+            )
+            if cache:
+                cache[0].put(key, prepared)
     except RecursionError:
         message = "markup nested too deeply to read; shown as text"
         cut.append(WikiWarning(title.full, None, Kind.LIMIT, message))
@@ -1587,9 +1594,12 @@ def expand_pages(
     progress: bool = False,
     expanded: Mapping[str, Expansion] | None = None,
     then: Callable[[str, Prepared], object] | None = None,
+    cache: PreparedCache | None = None,
 ) -> tuple[dict[str, Expansion], dict[str, Prepared]]:
     """Every page expanded (``expanded``: these already are) and prepared, in the order of
-    ``titles``; ``then(name, prepared)`` is called as each page is prepared."""
+    ``titles``; ``then(name, prepared)`` is called as each page is prepared; ``cache``:
+    what earlier runs prepared (updated with this run's)."""
+    keyed = (cache, PreparedCache.site_key(wiki.site)) if cache is not None else None
     expansions: dict[str, Expansion] = {}
     prepared: dict[str, Prepared] = {}
     expanding = _bar("expanding", len(titles), enabled=progress)
@@ -1600,6 +1610,7 @@ def expand_pages(
             title=title,
             namespaces=namespaces,
             expanded=(expanded or {}).get(name),
+            cache=keyed,
         )
         if then is not None:
             then(name, prepared[name])
@@ -1749,14 +1760,18 @@ def convert_wiki(
     cache: ReadCache | None = None,
     fetch_files: FileFetcher | None = None,
     expanded: Mapping[str, Expansion] | None = None,
+    prepared_cache: PreparedCache | None = None,
 ) -> tuple[list[ConvertedPage], SiteIndex]:
     """Convert every page of the wiki; the result is sorted by title. ``progress``: show
     progress bars on stderr if it is a terminal; ``cache``: what pandoc read in an earlier
     run (updated with what it reads in this one); ``fetch_files``: downloads the files the
     pages use (a live wiki's API); ``expanded``: pages already expanded (by the live wiki,
-    see sources/expansion.py), by title."""
+    see sources/expansion.py), by title; ``prepared_cache``: what the pre-pass made of the
+    pages in an earlier run (updated with this one's)."""
     with _rare_collections():
-        return _convert_wiki(wiki, namespaces, progress, cache, fetch_files, expanded)
+        return _convert_wiki(
+            wiki, namespaces, progress, cache, fetch_files, expanded, prepared_cache
+        )
 
 
 class _RareCollections:
@@ -1800,6 +1815,7 @@ def _convert_wiki(
     cache: ReadCache | None,
     fetch_files: FileFetcher | None,
     expanded: Mapping[str, Expansion] | None,
+    prepared_cache: PreparedCache | None,
 ) -> tuple[list[ConvertedPage], SiteIndex]:
     titles = {name: namespaces.page(name) for name in sorted(wiki.pages)}
     # pandoc reads each page while the next ones are expanded; the batches' size from the
@@ -1814,6 +1830,7 @@ def _convert_wiki(
             progress=progress,
             expanded=expanded,
             then=reads.add,
+            cache=prepared_cache,
         )
         names, redirect_docnames, redirects = _site_names(wiki, titles, prepared, namespaces)
         read_pages(reads, progress=progress)

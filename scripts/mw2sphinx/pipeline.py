@@ -15,6 +15,7 @@ from .convert import ConvertedPage, FileFetcher, SiteIndex, convert_wiki
 from .expand import Expansion
 from .model import SiteInfo, Wiki
 from .pandoc_ast import ReadCache
+from .preparecache import PreparedCache
 from .report import Kind, Report, WikiWarning
 from .site import build_tree
 
@@ -44,10 +45,12 @@ def convert_tree(
     expanded: Mapping[str, Expansion] | None = None,
     expanded_where: Mapping[str, str] | None = None,
     warnings: Iterable[WikiWarning] = (),
+    prepared_cache: PreparedCache | None = None,
 ) -> tuple[Files, Report]:
     """Every file of the wiki's site tree (path -> text or bytes), and the report (which
     is one of the files, ``_wiki/report.json``). ``source`` names the source in warnings
-    about the whole wiki; ``progress``, ``cache``, ``fetch_files`` and ``expanded`` as for
+    about the whole wiki; ``progress``, ``cache``, ``fetch_files``, ``expanded`` and
+    ``prepared_cache`` as for
     :func:`.convert.convert_wiki`; ``expanded_where``: where those were expanded, by title
     (:mod:`.sources.expansion`); ``warnings``: more about the whole wiki."""
     pages, index = convert_wiki(
@@ -57,6 +60,7 @@ def convert_tree(
         cache=cache,
         fetch_files=fetch_files,
         expanded=expanded,
+        prepared_cache=prepared_cache,
     )
     about_wiki = [*licence_warnings(wiki.site, source=source or wiki.site.name), *warnings]
     return site_files(wiki, pages, index, warnings=about_wiki, expanded_where=expanded_where)
