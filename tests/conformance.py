@@ -691,6 +691,12 @@ def _alt_words(root, gallery: str) -> Counter[str]:
     return found
 
 
+def _seen(anchor) -> bool:
+    """Whether a reader sees a link at all: text or an image in it (the HTML parser leaves
+    empty copies of an <a> it closes around a block, as around a <figure>)."""
+    return bool(anchor.get_text().strip()) or anchor.find("img") is not None
+
+
 def expected_seen(html: str, namespaces, wiki_titles, redirects: Mapping[str, str]) -> Seen:
     """The expected HTML of a case, reduced as fidelity reduces a parse-API result.
 
@@ -728,6 +734,7 @@ def expected_seen(html: str, namespaces, wiki_titles, redirects: Mapping[str, st
     external = Counter(
         _external(a["href"])
         for a in soup.select("a.external[href], a.extiw[href], a[rel~=nofollow][href]")
+        if _seen(a)
     )
     html = str(soup)
     sections = [
@@ -770,6 +777,7 @@ def built_seen(html: str, *, docname: str, titles: Mapping[str, str]) -> Seen:
                                           "svn", "git", "mms", "sftp", "ssh", "urn", "bitcoin",
                                           "magnet", "geo", "sip", "sips", "sms", "tel", "xmpp"}
         and "headerlink" not in a.get("class", ())
+        and _seen(a)
     )  # fmt: skip
     extract = fidelity.built_extract(html, docname=docname, titles_by_docname=titles)
     links = frozenset(

@@ -100,6 +100,8 @@ def test_where_urls_end_and_what_their_text_is():
     # a wikilink in a link's text ends the link: the wikilink and the rest follow it
     text, urls = marked("[http://x.org ''a'' [[B|b]] c.]")
     assert (text, urls) == ("[[9MWxQzURL0Q|''a'' ]]<nowiki/>[[B|b]] c.", ["http://x.org"])
+    # ... and with no text before it the link is an empty <a>, nothing a reader sees
+    assert marked("[http://x.org [[B|b]] c.] d") == ("[[B|b]] c. d", [])
 
 
 def test_no_link_crosses_or_holds_a_tables_cell_markup():

@@ -279,9 +279,10 @@ def mark_external_links(
             url, label = url[: stop.start()], url[stop.start() :] + " " + label
         if "[[" in label:
             # A link cannot hold a link: MediaWiki's ends where the wikilink starts (the
-            # browser closes it there), the wikilink and the rest of the text follow it.
+            # browser closes it there), the wikilink and the rest of the text follow it; a
+            # link with no text before it is an empty <a>, which no reader sees.
             before, rest = label.split("[[", 1)
-            return link(url, before) + "[[" + rest if before.strip() else match.group(0)
+            return link(url, before) + "[[" + rest if before.strip() else label
         pieces = split_at_outer_closes(label)
         if len(pieces) > 1 and any(p.strip() for p in pieces[::2]):
             return "".join(
