@@ -574,8 +574,8 @@ class MystWriter:
             if not is_head:
                 break
             header_rows += 1
-        if header_rows != 1:
-            return None
+        if header_rows != 1 or len(rows) < 2:
+            return None  # (a table of header cells only would have no body, which LaTeX needs)
         lines = []
         for _is_head, cells in rows:
             if len(cells) != columns or any(c[2] != 1 or c[3] != 1 for c in cells):
