@@ -289,6 +289,8 @@ HORIZONTAL_RULE = "{.wiki-hr}\n&nbsp;"
 #: footnote, a caption), its level after it: bold text, which the Sphinx extension makes
 #: a heading in HTML (sphinxext.NestedHeadings), as MediaWiki shows it.
 NESTED_HEADING = "wiki-heading-"
+#: The C0 control characters but tab, line feed and carriage return.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 #: A transition, until the writer knows it does not end the document.
 _TRANSITION = "\x00transition\x00"
 #: A span standing for another tag (convert.inline_tags).
@@ -364,7 +366,9 @@ class MystWriter:
         # A transition may not end the document either: the last one becomes a drawn rule.
         if text.endswith(_TRANSITION):
             text = text[: -len(_TRANSITION)] + HORIZONTAL_RULE
-        return text.replace(_TRANSITION, "---") + "\n"
+        # The control characters MediaWiki keeps (a backspace ends a URL there) no reader
+        # sees, and the books cannot hold them (XML forbids them, TeX refuses them).
+        return _CONTROL.sub("", text.replace(_TRANSITION, "---")) + "\n"
 
     def blocks(self, blocks: Blocks) -> str:
         parts = [self.block(b) for b in blocks]
