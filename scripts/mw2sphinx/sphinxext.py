@@ -385,14 +385,16 @@ def _ruby_tag(node: nodes.Element) -> str | None:
 
 
 class RubyText(SphinxPostTransform):
-    """Ruby text: its own tags in HTML and ePub (a browser shows the ``<rt>`` above the
-    base and hides the ``<rp>``); elsewhere (the PDF) its annotation follows the base in
-    parentheses, those of its ``<rp>`` or, with none, added."""
+    """Ruby text: its own tags on the web site (a browser shows the ``<rt>`` above the
+    base and hides the ``<rp>``); elsewhere its annotation follows the base in parentheses,
+    those of its ``<rp>`` or, with none, added: in the PDF, and in the ePub, whose XHTML
+    schema allows fewer orders of ruby's parts than HTML and MediaWiki do (epubcheck
+    refused ``<rp>(</rp><rt>a</rt><rt>b</rt><rp>)</rp>``)."""
 
     default_priority = 400
 
     def run(self, **kwargs: Any) -> None:
-        html = self.app.builder.format == "html"
+        html = is_web_site(self.app.builder)
         for node in list(self.document.findall(nodes.inline)):
             tag = _ruby_tag(node)
             if tag is None or isinstance(node, ruby_part):
