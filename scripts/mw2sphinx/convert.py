@@ -66,6 +66,7 @@ from .preparecache import PreparedCache
 from .report import Kind, WikiWarning, find_line
 from .sitedata import LanguageLink
 from .sources.progress import Progress
+from .tables import canonical_tables
 from .vocabulary import (
     ALLOWED_TAGS,
     BLOCK_MARKER_RE,
@@ -841,10 +842,15 @@ def prepare_page(
     ``magic_links``: those the wiki makes (``SiteInfo.magic_links``)."""
     # MediaWiki strips NUL characters (and the quotes pass uses them as its own markers)
     text_links = mark_internal_links(
-        stray_end_tags(
-            html_tag_ends(
-                unclosed_nowikis(wikitext_pres(invalid_char_references(text.replace("\x00", ""))))
-            )
+        canonical_tables(
+            stray_end_tags(
+                html_tag_ends(
+                    unclosed_nowikis(
+                        wikitext_pres(invalid_char_references(text.replace("\x00", "")))
+                    )
+                )
+            ),
+            shows_file=functools.partial(_shows_file, namespaces=namespaces),
         ),
         namespaces=namespaces,
     )
@@ -903,6 +909,12 @@ def prepare_page(
     prepared = parts.prepared(extract_boxes(body, boxes))
     prepared.urls, prepared.galleries, prepared.boxes = urls, galleries, boxes
     return prepared
+
+
+def _shows_file(target: str, namespaces: t.Namespaces) -> bool:
+    """Whether a link to ``target`` shows a file (``[[File:x]]``, not ``[[:File:x]]``)."""
+    parsed = namespaces.parse(target.strip()) if not target.strip().startswith(":") else None
+    return parsed is not None and parsed.namespace == t.FILE and not parsed.interwiki
 
 
 def _in_tables(code: Wikicode) -> set[int]:

@@ -174,16 +174,19 @@ def clean_url(url: str) -> str:
 
 #: A table's cell separators and cell attributes, which MediaWiki reads (handleTables)
 #: before it looks for links: no link crosses or holds them. They are kept from the link
-#: passes as placeholders (a control character ends a URL and a link's text).
+#: passes as placeholders (a control character ends a URL and a link's text). The tables
+#: stage (tables.canonical_tables) has written each cell on a line of its own, its
+#: attributes, if any, as ``name="value"`` pairs before a ``|``.
 _KEPT = "\x01{}\x01"
 _KEPT_RE = re.compile("\x01(\\d+)\x01")
 _TABLE_START = re.compile(r"^\s*:*\s*\{\|")
+_CELL_ATTRIBUTES = re.compile(r'(?:\s*[A-Za-z][\w:.\-]*="[^"]*")+\s*')
 
 
 def _keep_table_cells(text: str, kept: list[str]) -> str:
     """The text with the cell markup of its tables' lines kept aside (``kept``): the
     ``|`` or ``!`` a cell line starts with, each ``||`` (and ``!!`` on a header line), and
-    a cell's attributes with the ``|`` after them (none when they hold a ``[[``)."""
+    a cell's attributes with the ``|`` after them."""
     if "{|" not in text or "\x01" in text:
         return text
     verbatim = [m.span() for m in _SKIP_VERBATIM.finditer(text)]
@@ -210,7 +213,7 @@ def _keep_table_cells(text: str, kept: list[str]) -> str:
                 attributes, bar, content = piece.partition("|")
                 if index % 2:
                     out.append(keep(piece))
-                elif bar and "[[" not in attributes:
+                elif bar and _CELL_ATTRIBUTES.fullmatch(attributes):
                     out.append(keep(attributes + bar) + content)
                 else:
                     out.append(piece)
