@@ -409,6 +409,38 @@ def _png(width: int, height: int, size: int) -> bytes:
     )
 
 
+def _jpeg(width: int, height: int, size: int) -> bytes:
+    """A valid baseline JPEG of ``width`` × ``height`` grey pixels, padded to ``size`` bytes:
+    every 8 × 8 block is mid-grey, so each one's coefficients are all 0, written with one
+    Huffman code each for "no difference" (the DC) and "end of block" (the AC)."""
+
+    def segment(marker: int, data: bytes) -> bytes:
+        return struct.pack(">BBH", 0xFF, marker, len(data) + 2) + data
+
+    width, height = max(width, 1), max(height, 1)
+    blocks = -(-width // 8) * -(-height // 8)
+    bits = "00" * blocks  # a block: DC code "0" (difference 0), AC code "0" (end of block)
+    bits += "1" * (-len(bits) % 8)
+    scan = int(bits, 2).to_bytes(len(bits) // 8, "big") if bits else b""
+    one_code = bytes([1] + [0] * 15) + b"\x00"  # one code of length 1, for symbol 0
+    head = (
+        b"\xff\xd8"
+        + segment(0xDB, b"\x00" + bytes([1] * 64))  # quantisation table 0
+        + segment(0xC0, struct.pack(">BHHB", 8, height, width, 1) + b"\x01\x11\x00")
+        + segment(0xC4, b"\x00" + one_code)  # DC table 0
+        + segment(0xC4, b"\x10" + one_code)  # AC table 0
+        + segment(0xDA, b"\x01\x01\x00\x00\x3f\x00")
+    )
+    tail = scan + b"\xff\xd9"
+    padding = b""
+    room = size - len(head) - len(tail)
+    while room > 4:  # comments before the scan, at most 65,533 bytes each
+        length = min(room - 4, 65533)
+        padding += segment(0xFE, b" " * length)
+        room -= length + 4
+    return head[:2] + padding + head[2:] + tail
+
+
 def upload_bytes(name: str) -> bytes:
     width, height, size, mime = UPLOADS[name]
     if mime.startswith("image/svg"):
@@ -417,7 +449,9 @@ def upload_bytes(name: str) -> bytes:
             f'version="1.1" width="{width}" height="{height}"/>'
         )
         return svg.encode() + b" " * max(size - len(svg), 0)
-    if mime in {"image/png", "image/jpeg"}:
+    if mime == "image/jpeg":
+        return _jpeg(width, height, size)
+    if mime == "image/png":
         return _png(width, height, size)
     return b"\0" * size
 
@@ -547,7 +581,9 @@ _SPHINX_WARNING = re.compile(
 )
 
 
-def sphinx_build(src: Path, out: Path, *, jobs: str = "2") -> tuple[list[str], float]:
+def sphinx_build(
+    src: Path, out: Path, *, jobs: str = "2", builder: str = "html"
+) -> tuple[list[str], float]:
     """Build the HTML with the project's conf.py, -W -n --keep-going; the warning lines."""
     started = time.monotonic()
     shutil.rmtree(out, ignore_errors=True)  # a fresh build: every page's warnings again
@@ -563,7 +599,7 @@ def sphinx_build(src: Path, out: Path, *, jobs: str = "2") -> tuple[list[str], f
             "-j",
             jobs,
             "-b",
-            "html",
+            builder,
             "-c",
             str(ROOT),
             str(src),
@@ -986,6 +1022,40 @@ def run(
     return data
 
 
+# -- the books ------------------------------------------------------------------------------
+
+
+def books(out: Path, *, jobs: str = "2") -> list[str]:
+    """The converted cases as an ePub (checked by epubcheck) and a PDF (by latexmk): what
+    went wrong, a line each; nothing when both are clean."""
+    src, problems = out / "src", []
+    for builder in ("epub", "latex"):
+        lines, _ = sphinx_build(src, out / builder, jobs=jobs, builder=builder)
+        problems += [f"{builder}: {line}" for line in lines]
+    (book,) = (out / "epub").glob("*.epub")
+    check = subprocess.run(
+        ["java", "-jar", "/usr/bin/epubcheck", str(book)], capture_output=True, text=True
+    )
+    problems += [
+        f"epubcheck: {line}"
+        for line in (check.stdout + check.stderr).splitlines()
+        if line.startswith(("ERROR", "FATAL"))
+    ]
+    (tex,) = (out / "latex").glob("*.tex")
+    latex = subprocess.run(
+        ["latexmk", "-xelatex", "-interaction=nonstopmode", "-halt-on-error", tex.name],
+        cwd=out / "latex",
+        capture_output=True,
+        text=True,
+    )
+    if latex.returncode:
+        log = tex.with_suffix(".log").read_text("utf-8", errors="replace").splitlines()
+        problems += [f"latexmk: {line}" for line in log if line.startswith("!")] or [
+            f"latexmk: exit status {latex.returncode}"
+        ]
+    return problems
+
+
 # -- tables ---------------------------------------------------------------------------------
 
 
@@ -1136,6 +1206,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--update", action="store_true", help="rewrite the passing and warning lists")
     p.add_argument("--markdown", action="store_true", help="print the README's table too")
     p.add_argument("-v", "--verbose", action="store_true", help="every case that is not whole")
+    p.add_argument(
+        "--books",
+        action="store_true",
+        help="also build the cases as an ePub and a PDF, checked by epubcheck and latexmk "
+        "(a few minutes more; the lines that report a problem are printed)",
+    )
     args = p.parse_args(argv)
     files = [f.strip() for f in args.files.split(",")] if args.files else None
     data = run(files=files, out=args.out, pandoc=args.pandoc, jobs=args.jobs)
@@ -1153,7 +1229,10 @@ def main(argv: list[str] | None = None) -> int:
             p.error("--update needs every file (no --files)")
         update_lists(data)
     failures = [e for e in data["results"] if not e["whole"] and not e["known"]]
-    return 1 if failures else 0
+    problems = books(args.out, jobs=args.jobs) if args.books else []
+    if args.books:
+        print("\n".join(problems) or "books: the ePub and the PDF are clean")
+    return 1 if failures or problems else 0
 
 
 if __name__ == "__main__":

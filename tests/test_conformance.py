@@ -22,9 +22,19 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    data = conformance.run(out=tmp_path_factory.mktemp("conformance"))
+def out(tmp_path_factory: pytest.TempPathFactory):
+    return tmp_path_factory.mktemp("conformance")
+
+
+@pytest.fixture(scope="module")
+def results(out) -> dict:
+    data = conformance.run(out=out)
     return {entry["case"]: entry for entry in data["results"]}
+
+
+def test_every_case_goes_into_a_clean_epub_and_pdf(results: dict, out) -> None:
+    # epubcheck and latexmk on the whole suite: the books of any wiki are clean
+    assert conformance.books(out) == []
 
 
 def test_every_listed_case_exists(results: dict) -> None:
