@@ -33,8 +33,8 @@ def test_separators_in_text_are_references():
 
 
 def test_comments_and_extension_tags_are_opaque():
-    text = "{|\n|<nowiki>a||b</nowiki>||<ref>x\n|y</ref>\n|}"
-    assert canonical_tables(text) == "{|\n| <nowiki>a||b</nowiki>\n| <ref>x\n|y</ref>\n|}"
+    text = "{|\n|<!-- a||b -->||<ref>x\n|y</ref>\n|}"
+    assert canonical_tables(text) == "{|\n| <!-- a||b -->\n| <ref>x\n|y</ref>\n|}"
 
 
 def test_header_cells_split_at_double_bangs_outside_tags():
@@ -67,3 +67,9 @@ def test_a_link_cut_by_cells_ends_with_its_cell():
     text = "{|\n|[[File:X.png|a\n|b]]\n|}"
     shows = canonical_tables(text, shows_file=lambda target: target.startswith("File:"))
     assert shows == "{|\n| [[File:X.png|a\n| b]]\n|}"
+
+
+def test_separators_in_a_nowiki_in_a_table_are_references():
+    assert canonical_tables("{|\n|a<nowiki>b||c</nowiki>\n|}\n<nowiki>d||e</nowiki>") == (
+        "{|\n| a<nowiki>b|&#124;c</nowiki>\n|}\n<nowiki>d||e</nowiki>"
+    )

@@ -17,11 +17,13 @@ cell's first), it reads attributes wherever they parse as its ``key=value`` pair
 each cell is written on a line of its own, ``| attributes | content`` (attributes only
 when there are some pandoc needs: ``colspan`` and ``rowspan``), a ``||`` or ``!!`` in
 text as character references, a content that starts like attributes behind
-``<nowiki/>``. Comments and extension tags are opaque, as MediaWiki's strip markers are.
+``<nowiki/>``. Comments and extension tags are opaque, as MediaWiki's strip markers are
+(but a ``||`` in a ``<nowiki>`` or ``<pre>`` in a table is written as references too).
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Callable
@@ -35,6 +37,9 @@ _OPAQUE = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _MARK = "\x7fMWT{}\x7f"
+#: tags whose text shows as written, its character references read: in a table their
+#: "||" and "!!" are references too (pandoc would split a cell in them)
+_LITERAL = re.compile(r"<(?:nowiki|pre)\b", re.IGNORECASE)
 _MARK_RE = re.compile("\x7fMWT(\\d+)\x7f")
 
 _TRIM = " \t\n\r\x00\x0b"
@@ -350,5 +355,12 @@ def canonical_tables(text: str, *, shows_file: Callable[[str], bool] = lambda _:
             depth -= 1
     out = _without_empty_rows(out)
     _close_cut_links(out, shows_file)
-    joined = "\n".join(str(line) for line in _pad_first_rows(out))
-    return _MARK_RE.sub(lambda m: kept[int(m.group(1))], joined)
+    in_table = [escape_separators(k) if _LITERAL.match(k) else k for k in kept]
+    return "\n".join(
+        _MARK_RE.sub(functools.partial(_unmark, in_table if line.depth else kept), str(line))
+        for line in _pad_first_rows(out)
+    )
+
+
+def _unmark(kept: list[str], match: re.Match[str]) -> str:
+    return kept[int(match.group(1))]
