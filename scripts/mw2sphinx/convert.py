@@ -1741,7 +1741,9 @@ def write_page(
         context.warn(Kind.LIMIT, "markup nested too deeply to convert; shown as text")
         markdown = _literal(source)
         recovered = True
-    known = index.docnames.keys()
+    # (each looked up: a set minus a dict's keys goes through all the keys, every page)
+    known, redirects = index.docnames, index.redirects
+    checked = expansion.links
     warnings = expansion.warnings + prepared.warnings + (errors or [])
     return ConvertedPage(
         title=title,
@@ -1752,8 +1754,8 @@ def write_page(
         categories=prepared.categories,
         switches=expansion.switches,
         heading_count=len(anchors),
-        links=context.links | (expansion.links & known),
-        red_links=context.red_links | (expansion.links - known - index.redirects.keys()),
+        links=context.links | {n for n in checked if n in known},
+        red_links=context.red_links | {n for n in checked if n not in known and n not in redirects},
         transcluded=expansion.transcluded,
         warnings=list(dict.fromkeys(warnings + context.warnings)),
         recovered=recovered,
