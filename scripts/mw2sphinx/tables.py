@@ -33,7 +33,7 @@ from .vocabulary import EXTENSION_TAGS, alternatives
 #: What MediaWiki has taken out of the text before its table pass: comments and
 #: extension tags (an unclosed one is text).
 _OPAQUE = re.compile(
-    rf"<!--.*?(?:-->|\Z)|<({alternatives(sorted(EXTENSION_TAGS))})\b[^>]*?(?:/>|>.*?</\1\s*>)",
+    rf"<!--.*?(?:-->|\Z)|<({alternatives(tuple(sorted(EXTENSION_TAGS)))})\b[^>]*?(?:/>|>.*?</\1\s*>)",
     re.IGNORECASE | re.DOTALL,
 )
 _MARK = "\x7fMWT{}\x7f"
