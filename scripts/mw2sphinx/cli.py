@@ -278,7 +278,11 @@ def convert_main(
         return 1
     save_read_cache(cache, Path(args.dest))
     prepared_cache.save(Path(args.dest))
-    (Path(args.dest) / fingerprint.FINGERPRINT).write_text(digest + "\n", "utf-8")
+    digest_file = Path(args.dest) / fingerprint.FINGERPRINT
+    if fetched.problems:  # files that could not be downloaded: tried again next time
+        digest_file.unlink(missing_ok=True)
+    else:
+        digest_file.write_text(digest + "\n", "utf-8")
     if plan is not None and plan.cache is not None:
         plan.cache.save(Path(args.dest))
     if not args.quiet:
