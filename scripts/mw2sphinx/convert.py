@@ -70,6 +70,7 @@ from .tables import canonical_tables
 from .vocabulary import (
     ALLOWED_TAGS,
     BLOCK_MARKER_RE,
+    EXTENSION_TAGS,
     IMAGE_MARKER,
     INLINE_MARKER_RE,
     LIST_MARKER,
@@ -500,11 +501,7 @@ def unconverted_variants(text: str) -> int:
 
 
 #: the extension tags (their attributes are the preprocessor's, not the Sanitizer's)
-_EXTENSION_TAGS = frozenset(
-    "ref references nowiki math syntaxhighlight source poem gallery includeonly noinclude "
-    "onlyinclude templatestyles indicator chem ce score graph timeline categorytree pre "
-    "tabber tabs tab".split()
-)
+_EXTENSION_TAGS = EXTENSION_TAGS | {"includeonly", "noinclude", "onlyinclude"}
 _HTML_TAG_START = re.compile(r"<([A-Za-z][A-Za-z0-9]*)(\s[^<>]*)>")
 _VERBATIM_OR_COMMENT = re.compile(
     rf"<!--.*?(?:-->|\Z)|<{alternatives(VERBATIM_TAGS)}\b[^>]*?(?:/>|>.*?(?:</\1\s*>|\Z))",

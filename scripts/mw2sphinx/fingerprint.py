@@ -17,7 +17,7 @@ from pathlib import Path
 from . import mwdata
 from .expand import Expansion
 from .lua import engine
-from .model import Wiki, WikiFile
+from .model import SiteInfo, Wiki, WikiFile
 from .pandoc_ast import pandoc_version
 
 #: Where the digest of the last conversion is kept, in the destination.
@@ -36,6 +36,11 @@ def code_digest() -> str:
             digest.update(path.relative_to(root).as_posix().encode() + b"\0")
             digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def site_json(site: SiteInfo) -> str:
+    """The site information as text, the same for the same information."""
+    return json.dumps(dataclasses.asdict(site), sort_keys=True, default=str)
 
 
 def _stat(path: Path) -> list[object]:
@@ -69,7 +74,7 @@ def source_digest(wiki: Wiki, *, options: Iterable[object] = ()) -> str:
         digest.update(json.dumps(value, sort_keys=True, default=str).encode() + b"\n")
 
     add([code_digest(), _machine(), list(options)])
-    add(dataclasses.asdict(wiki.site))
+    digest.update(site_json(wiki.site).encode() + b"\n")
     for title in sorted(wiki.pages):
         page = wiki.pages[title]
         add([title, page.namespace, page.revision, page.timestamp, page.origin])

@@ -7,15 +7,13 @@ entry is never used for other input; the file keeps only the entries the last ru
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
-import json
 import os
 import pickle
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .fingerprint import code_digest
+from .fingerprint import code_digest, site_json
 from .model import SiteInfo
 
 if TYPE_CHECKING:
@@ -38,8 +36,7 @@ class PreparedCache:
     @staticmethod
     def site_key(site: SiteInfo) -> str:
         """What every page's key shares: the converter's code and the site information."""
-        site_json = json.dumps(dataclasses.asdict(site), sort_keys=True, default=str)
-        return hashlib.sha256(f"{code_digest()}\n{site_json}".encode()).hexdigest()
+        return hashlib.sha256(f"{code_digest()}\n{site_json(site)}".encode()).hexdigest()
 
     @staticmethod
     def key(site_key: str, title: str, text: str) -> str:
